@@ -1,0 +1,253 @@
+// Package engine inspects HTTP API requests. An Engine compiles its rules
+// once and is then safe for concurrent use: Inspect parses a request into
+// fields, normalizes each value, runs the rules and scores the findings into
+// a Verdict. The engine does not log; adapters log what it returns.
+package engine
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/fieldwall/fieldwall/parsers"
+	"github.com/fieldwall/fieldwall/rules"
+)
+
+// Request is one HTTP request as the engine reads it.
+type Request struct {
+	Method string
+	// Target is the raw request-target as sent: path and query, still
+	// percent-encoded, or an absolute URL.
+	Target string
+	Header http.Header
+	// Body is the request body. Inspect does not modify or retain it.
+	Body []byte
+}
+
+// Engine is a compiled configuration. It is immutable and safe for
+// concurrent use.
+type Engine struct {
+	program    *rules.Program
+	config     Config
+	limits     Limits
+	threshold  int
+	headers    []string
+	exclusions []Exclusion
+	pool       sync.Pool
+}
+
+// New compiles cfg into an engine. It returns an error for an invalid
+// configuration or rule set, never a partial engine.
+func New(cfg Config) (*Engine, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	all := cfg.Rules
+	if all == nil {
+		builtin, err := rules.Builtin()
+		if err != nil {
+			return nil, err
+		}
+		all = builtin
+	}
+	all = append(all[:len(all):len(all)], cfg.ExtraRules...)
+
+	paranoia := cfg.Paranoia
+	if paranoia == 0 {
+		paranoia = 1
+	}
+	disabled := make(map[string]bool, len(cfg.DisabledRules))
+	for _, id := range cfg.DisabledRules {
+		disabled[id] = true
+	}
+	active := make([]*rules.Rule, 0, len(all))
+	for _, r := range all {
+		if r.Paranoia <= paranoia && !disabled[r.ID] {
+			active = append(active, r)
+		}
+	}
+	program, err := rules.Compile(active)
+	if err != nil {
+		return nil, err
+	}
+
+	e := &Engine{
+		program:    program,
+		config:     cfg,
+		limits:     cfg.Limits.withDefaults(),
+		threshold:  cfg.Threshold,
+		exclusions: cfg.Exclusions,
+	}
+	if e.threshold == 0 {
+		e.threshold = rules.Critical.Score()
+	}
+	e.headers = cfg.Headers
+	if e.headers == nil {
+		e.headers = DefaultHeaders
+	}
+	e.pool.New = func() any { return &state{seen: make([]uint32, len(active))} }
+	return e, nil
+}
+
+// Rules returns the rules the engine runs, after the paranoia level and
+// disabled rules were applied. The caller must not modify them.
+func (e *Engine) Rules() []*rules.Rule { return e.program.Rules() }
+
+// Limits returns the limits in force.
+func (e *Engine) Limits() Limits { return e.limits }
+
+// state is the per-request scratch space, pooled and reset between requests.
+type state struct {
+	doc        parsers.Document
+	norm       normalizer
+	candidates []int32
+	hits       []int
+	// seen[i] == generation marks rule i as already tried on this field.
+	seen       []uint32
+	generation uint32
+	findings   []Finding
+	path       string
+}
+
+// Inspect inspects one request. It never panics on any input and never
+// returns a partial verdict: what it could not read is a finding.
+func (e *Engine) Inspect(req *Request) Verdict {
+	st := e.pool.Get().(*state)
+	defer e.pool.Put(st)
+
+	st.findings = st.findings[:0]
+	st.doc.Reset(parsers.Limits{
+		MaxDepth:      e.limits.MaxDepth,
+		MaxFields:     e.limits.MaxFields,
+		MaxKeyBytes:   e.limits.MaxKeyBytes,
+		MaxValueBytes: e.limits.MaxValueBytes,
+		MaxParts:      e.limits.MaxParts,
+	})
+	e.parse(st, req)
+
+	for i := range st.doc.Fields {
+		e.inspectField(st, &st.doc.Fields[i])
+	}
+	for i := range st.doc.Anomalies {
+		a := &st.doc.Anomalies[i]
+		for _, ri := range e.program.AnomalyRules(a.Code) {
+			e.addFinding(st, e.program.Rule(int(ri)), a.Location, a.Path, a.Detail)
+		}
+	}
+	return e.score(st)
+}
+
+// parse fills st.doc from every part of the request.
+func (e *Engine) parse(st *state, req *Request) {
+	doc := &st.doc
+	target := req.Target
+	st.path, _, _ = strings.Cut(target, "?")
+	parsers.ParseTarget(doc, target)
+
+	for _, name := range e.headers {
+		for _, v := range req.Header.Values(name) {
+			parsers.AddHeader(doc, name, v)
+		}
+	}
+	for _, v := range req.Header.Values("Cookie") {
+		parsers.ParseCookies(doc, v)
+	}
+
+	body := req.Body
+	if max := e.limits.MaxBodyBytes; len(body) > max {
+		doc.AddAnomaly(parsers.AnomalyBodyLimit, parsers.LocationBody, nil,
+			strconv.Itoa(len(body))+" bytes, limit "+strconv.Itoa(max))
+		body = body[:max]
+	}
+	parsers.ParseBody(doc, req.Header.Get("Content-Type"), body)
+}
+
+// inspectField runs every rule that targets the field and whose keywords
+// occur in one of its views.
+func (e *Engine) inspectField(st *state, f *parsers.Field) {
+	st.norm.normalize(f.Value)
+	if st.norm.doubleEncoded {
+		st.doc.AddAnomaly(parsers.AnomalyDoubleEncoding, f.Location, f.Path, "value decodes more than once")
+	}
+	in := rules.Input{
+		Field:   f,
+		Raw:     f.Value,
+		Decoded: bytesToString(st.norm.decoded),
+		Lower:   bytesToString(st.norm.lower),
+		Folded:  bytesToString(st.norm.folded),
+	}
+
+	st.candidates, st.hits = e.program.AppendCandidates(st.candidates[:0], st.hits, st.norm.lower)
+	if in.Folded != in.Lower {
+		st.candidates, st.hits = e.program.AppendCandidates(st.candidates, st.hits, st.norm.folded)
+	}
+	st.candidates = append(st.candidates, e.program.Unfiltered()...)
+
+	st.generation++
+	if st.generation == 0 {
+		clear(st.seen)
+		st.generation = 1
+	}
+	for _, ri := range st.candidates {
+		if st.seen[ri] == st.generation {
+			continue
+		}
+		st.seen[ri] = st.generation
+		r := e.program.Rule(int(ri))
+		if !r.AppliesTo(f.Location, f.Kind) {
+			continue
+		}
+		if e.program.Matches(ri, &in) {
+			e.addFinding(st, r, f.Location, f.Path, in.Decoded)
+		}
+	}
+}
+
+// addFinding records a finding unless an exclusion drops it.
+func (e *Engine) addFinding(st *state, r *rules.Rule, loc parsers.Location, path parsers.Path, evidenceText string) {
+	finding := Finding{
+		RuleID:   r.ID,
+		Class:    r.Class,
+		Severity: r.Severity.String(),
+		Location: loc.String(),
+		Path:     path.String(),
+		Message:  r.Message,
+	}
+	if len(e.exclusions) > 0 {
+		field := finding.Field()
+		for i := range e.exclusions {
+			if e.exclusions[i].matches(st.path, field, r.ID, r.Class) {
+				return
+			}
+		}
+	}
+	finding.Evidence = evidence(evidenceText)
+	st.findings = append(st.findings, finding)
+}
+
+// score turns the findings into a verdict. Each finding adds its severity's
+// score to its class; a class at or above the threshold decides the action.
+func (e *Engine) score(st *state) Verdict {
+	v := Verdict{Action: ActionAllow}
+	if len(st.findings) == 0 {
+		return v
+	}
+	v.Findings = make([]Finding, len(st.findings))
+	copy(v.Findings, st.findings)
+	v.Scores = make(map[string]int)
+	for _, f := range v.Findings {
+		sev, _ := rules.ParseSeverity(f.Severity)
+		v.Scores[f.Class] += sev.Score()
+	}
+	for _, score := range v.Scores {
+		if score >= e.threshold {
+			v.Action = ActionBlock
+			if e.config.DetectOnly {
+				v.Action = ActionLog
+			}
+			break
+		}
+	}
+	return v
+}

@@ -1,0 +1,281 @@
+package engine
+
+import (
+	"bytes"
+	"html"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// maxDecodeRounds bounds how often a value is decoded again while decoding
+// still changes it. Three rounds undo double encoding with a margin: a fourth
+// layer of encoding no backend undoes by itself.
+const maxDecodeRounds = 3
+
+// normalizer computes the views of one value into buffers it reuses, so that
+// a warm normalizer allocates only when a value needs HTML-entity or Unicode
+// folding.
+type normalizer struct {
+	decoded []byte
+	scratch []byte
+	lower   []byte
+	folded  []byte
+	// doubleEncoded is set when percent-decoding changed a value that an
+	// earlier round had already percent-decoded.
+	doubleEncoded bool
+}
+
+// normalize computes the decoded, lower-case and folded views of value.
+func (n *normalizer) normalize(value string) {
+	n.doubleEncoded = false
+	n.decoded = append(n.decoded[:0], value...)
+	percentRounds := 0
+	for round := 0; round < maxDecodeRounds; round++ {
+		changed := false
+		if bytes.IndexByte(n.decoded, '%') >= 0 {
+			n.scratch = percentDecode(n.scratch[:0], n.decoded)
+			if !bytes.Equal(n.scratch, n.decoded) {
+				percentRounds++
+				changed = true
+				n.decoded, n.scratch = n.scratch, n.decoded
+			}
+		}
+		if bytes.IndexByte(n.decoded, '&') >= 0 {
+			if s := html.UnescapeString(string(n.decoded)); s != string(n.decoded) {
+				n.decoded = append(n.decoded[:0], s...)
+				changed = true
+			}
+		}
+		if bytes.IndexByte(n.decoded, '\\') >= 0 {
+			n.scratch = backslashDecode(n.scratch[:0], n.decoded)
+			if !bytes.Equal(n.scratch, n.decoded) {
+				changed = true
+				n.decoded, n.scratch = n.scratch, n.decoded
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	n.doubleEncoded = percentRounds > 1
+	if !isASCII(n.decoded) {
+		n.scratch = decodeOverlongUTF8(n.scratch[:0], n.decoded)
+		n.decoded, n.scratch = n.scratch, n.decoded
+		if !isASCII(n.decoded) && utf8.Valid(n.decoded) {
+			n.decoded = norm.NFKC.Append(n.scratch[:0], n.decoded...)
+			n.scratch = n.scratch[:0]
+		}
+	}
+	n.lower = appendLower(n.lower[:0], n.decoded)
+	n.folded = appendFolded(n.folded[:0], n.lower)
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// percentDecode decodes %XX and the IIS form %uXXXX. Invalid escapes are kept.
+func percentDecode(dst, src []byte) []byte {
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if c != '%' {
+			dst = append(dst, c)
+			continue
+		}
+		if i+2 < len(src) && isHex(src[i+1]) && isHex(src[i+2]) {
+			dst = append(dst, unhex(src[i+1])<<4|unhex(src[i+2]))
+			i += 2
+			continue
+		}
+		if i+5 < len(src) && (src[i+1] == 'u' || src[i+1] == 'U') &&
+			isHex(src[i+2]) && isHex(src[i+3]) && isHex(src[i+4]) && isHex(src[i+5]) {
+			r := rune(unhex(src[i+2]))<<12 | rune(unhex(src[i+3]))<<8 | rune(unhex(src[i+4]))<<4 | rune(unhex(src[i+5]))
+			dst = utf8.AppendRune(dst, r)
+			i += 5
+			continue
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// backslashDecode decodes the escapes of JavaScript and C strings that
+// attackers use to hide markup: \xHH, \uHHHH, \u{H...}, \n, \r, \t and \0.
+// Other backslashes are kept, so Windows paths stay intact.
+func backslashDecode(dst, src []byte) []byte {
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		if c != '\\' || i+1 >= len(src) {
+			dst = append(dst, c)
+			continue
+		}
+		next := src[i+1]
+		switch {
+		case next == 'x' && i+3 < len(src) && isHex(src[i+2]) && isHex(src[i+3]):
+			dst = append(dst, unhex(src[i+2])<<4|unhex(src[i+3]))
+			i += 3
+		case next == 'u' && i+5 < len(src) && isHex(src[i+2]) && isHex(src[i+3]) && isHex(src[i+4]) && isHex(src[i+5]):
+			r := rune(unhex(src[i+2]))<<12 | rune(unhex(src[i+3]))<<8 | rune(unhex(src[i+4]))<<4 | rune(unhex(src[i+5]))
+			dst = utf8.AppendRune(dst, r)
+			i += 5
+		case next == 'u' && i+3 < len(src) && src[i+2] == '{':
+			end := bytes.IndexByte(src[i+3:min(len(src), i+11)], '}')
+			r, ok := parseHexRune(src[i+3 : i+3+max(end, 0)])
+			if end <= 0 || !ok {
+				dst = append(dst, c)
+				continue
+			}
+			dst = utf8.AppendRune(dst, r)
+			i += 3 + end
+		case next == 'n':
+			dst = append(dst, '\n')
+			i++
+		case next == 'r':
+			dst = append(dst, '\r')
+			i++
+		case next == 't':
+			dst = append(dst, '\t')
+			i++
+		case next == '0' && (i+2 >= len(src) || src[i+2] < '0' || src[i+2] > '7'):
+			dst = append(dst, 0)
+			i++
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+func parseHexRune(b []byte) (rune, bool) {
+	if len(b) == 0 || len(b) > 6 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b {
+		if !isHex(c) {
+			return 0, false
+		}
+		r = r<<4 | rune(unhex(c))
+	}
+	return r, r <= utf8.MaxRune
+}
+
+// decodeOverlongUTF8 replaces overlong UTF-8 encodings of ASCII characters
+// (C0 AE for '.', E0 80 AF for '/') with the character, as old decoders in
+// IIS and Java did, and copies every other byte.
+func decodeOverlongUTF8(dst, src []byte) []byte {
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case (c == 0xC0 || c == 0xC1) && i+1 < len(src) && src[i+1]&0xC0 == 0x80:
+			dst = append(dst, (c&0x1F)<<6|src[i+1]&0x3F)
+			i++
+		case c == 0xE0 && i+2 < len(src) && src[i+1]&0xE0 == 0x80 && src[i+2]&0xC0 == 0x80:
+			dst = append(dst, (src[i+1]&0x3F)<<6|src[i+2]&0x3F)
+			i += 2
+		case c == 0xF0 && i+3 < len(src) && src[i+1] == 0x80 && src[i+2]&0xC0 == 0x80 && src[i+3]&0xC0 == 0x80:
+			dst = append(dst, (src[i+2]&0x3F)<<6|src[i+3]&0x3F)
+			i += 3
+		case (c == 0xF8 || c == 0xFC) && i+4 < len(src) && src[i+1] == 0x80 && src[i+2] == 0x80:
+			// Five- and six-byte forms: skip the 0x80 continuation bytes.
+			j := i + 1
+			for j < len(src) && src[j] == 0x80 {
+				j++
+			}
+			if j+1 < len(src) && src[j]&0xC0 == 0x80 && src[j+1]&0xC0 == 0x80 {
+				dst = append(dst, (src[j]&0x3F)<<6|src[j+1]&0x3F)
+				i = j + 1
+			} else {
+				dst = append(dst, c)
+			}
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// appendLower appends src in lower case. ASCII is lowered byte by byte; other
+// runes through Unicode case mapping.
+func appendLower(dst, src []byte) []byte {
+	if isASCII(src) {
+		for _, c := range src {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			dst = append(dst, c)
+		}
+		return dst
+	}
+	return append(dst, bytes.ToLower(src)...)
+}
+
+// appendFolded appends the lower-case view with SQL block comments replaced
+// by one space and whitespace runs compressed to one space. A MySQL
+// executable comment (/*!50000 select */) keeps its content, because MySQL
+// runs it; only its markers and version number become a space.
+func appendFolded(dst, lower []byte) []byte {
+	space := false
+	inExecutable := false
+	for i := 0; i < len(lower); i++ {
+		c := lower[i]
+		switch {
+		case c == '/' && i+1 < len(lower) && lower[i+1] == '*':
+			if i+2 < len(lower) && lower[i+2] == '!' {
+				j := i + 3
+				for j < len(lower) && '0' <= lower[j] && lower[j] <= '9' {
+					j++
+				}
+				inExecutable = true
+				i = j - 1
+			} else {
+				end := bytes.Index(lower[i+2:], []byte("*/"))
+				if end < 0 {
+					i = len(lower)
+				} else {
+					i += 2 + end + 1
+				}
+			}
+			c = ' '
+		case inExecutable && c == '*' && i+1 < len(lower) && lower[i+1] == '/':
+			inExecutable = false
+			i++
+			c = ' '
+		}
+		if isSpace(c) {
+			if !space {
+				dst = append(dst, ' ')
+				space = true
+			}
+			continue
+		}
+		dst = append(dst, c)
+		space = false
+	}
+	return dst
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case '0' <= c && c <= '9':
+		return c - '0'
+	case 'a' <= c && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}

@@ -1,0 +1,218 @@
+package parsers
+
+import "strconv"
+
+// AnomalyCode names something about the shape or encoding of a request that a
+// backend may read differently from fieldwall, or a limit that was hit.
+type AnomalyCode uint8
+
+// The anomalies that parsers report.
+const (
+	AnomalyMalformedJSON AnomalyCode = iota + 1
+	AnomalyDuplicateKey
+	AnomalyByteOrderMark
+	AnomalyJSONComment
+	AnomalyTrailingData
+	AnomalyInvalidUTF8
+	AnomalyLoneSurrogate
+	AnomalyDepthLimit
+	AnomalyFieldLimit
+	AnomalyKeyLength
+	AnomalyValueLength
+	AnomalyBodyLimit
+	AnomalyUnsupportedCharset
+	AnomalyUTF7
+	AnomalyDoubleEncoding
+	AnomalyMalformedMultipart
+	AnomalyMalformedQuery
+	AnomalyContentTypeMismatch
+	AnomalyNulByte
+)
+
+var anomalyNames = [...]string{
+	AnomalyMalformedJSON:       "malformed-json",
+	AnomalyDuplicateKey:        "duplicate-key",
+	AnomalyByteOrderMark:       "byte-order-mark",
+	AnomalyJSONComment:         "json-comment",
+	AnomalyTrailingData:        "trailing-data",
+	AnomalyInvalidUTF8:         "invalid-utf8",
+	AnomalyLoneSurrogate:       "lone-surrogate",
+	AnomalyDepthLimit:          "depth-limit",
+	AnomalyFieldLimit:          "field-limit",
+	AnomalyKeyLength:           "key-length-limit",
+	AnomalyValueLength:         "value-length-limit",
+	AnomalyBodyLimit:           "body-limit",
+	AnomalyUnsupportedCharset:  "unsupported-charset",
+	AnomalyUTF7:                "utf7-charset",
+	AnomalyDoubleEncoding:      "double-encoding",
+	AnomalyMalformedMultipart:  "malformed-multipart",
+	AnomalyMalformedQuery:      "malformed-query",
+	AnomalyContentTypeMismatch: "content-type-mismatch",
+	AnomalyNulByte:             "nul-byte",
+}
+
+func (c AnomalyCode) String() string {
+	if int(c) < len(anomalyNames) && anomalyNames[c] != "" {
+		return anomalyNames[c]
+	}
+	return "anomaly(" + strconv.Itoa(int(c)) + ")"
+}
+
+// ParseAnomalyCode returns the anomaly named s, as printed by String.
+func ParseAnomalyCode(s string) (AnomalyCode, bool) {
+	for i, name := range anomalyNames {
+		if name != "" && name == s {
+			return AnomalyCode(i), true
+		}
+	}
+	return 0, false
+}
+
+// AnomalyCodes returns every anomaly code, in order.
+func AnomalyCodes() []AnomalyCode {
+	codes := make([]AnomalyCode, 0, len(anomalyNames))
+	for i, name := range anomalyNames {
+		if name != "" {
+			codes = append(codes, AnomalyCode(i))
+		}
+	}
+	return codes
+}
+
+// Anomaly is one finding of a parser. Detail is a short, bounded description
+// that may quote the request, such as the duplicated key.
+type Anomaly struct {
+	Code     AnomalyCode
+	Location Location
+	Path     Path
+	Detail   string
+}
+
+// Limits bound the work a parser does on one request. Zero means no limit.
+// A limit that is hit adds an anomaly, and the parser stops descending or
+// adding fields at that point.
+type Limits struct {
+	MaxDepth      int // nesting depth of objects, arrays and bracket keys
+	MaxFields     int // fields per request, keys included
+	MaxKeyBytes   int // bytes of one key; longer keys are inspected up to this length
+	MaxValueBytes int // bytes of one value; longer values are inspected up to this length
+	MaxParts      int // parts of one multipart body
+}
+
+// Document collects the fields and anomalies of one request. Its zero value is
+// ready to use, and Reset makes it reusable without reallocating.
+type Document struct {
+	Fields    []Field
+	Anomalies []Anomaly
+
+	// segments is an append-only arena for field paths. Paths are slices of
+	// it, so growing it leaves earlier paths pointing at the old array, which
+	// stays valid.
+	segments []Segment
+
+	limits      Limits
+	fieldsFull  bool
+	anomalyMask uint64 // anomaly codes already reported once without a path
+}
+
+// Reset empties the document and sets the limits for the next request.
+func (d *Document) Reset(limits Limits) {
+	clear(d.Fields)
+	d.Fields = d.Fields[:0]
+	clear(d.Anomalies)
+	d.Anomalies = d.Anomalies[:0]
+	clear(d.segments)
+	d.segments = d.segments[:0]
+	d.limits = limits
+	d.fieldsFull = false
+	d.anomalyMask = 0
+}
+
+// Limits returns the limits set by the last Reset.
+func (d *Document) Limits() Limits { return d.limits }
+
+// copyPath stores p in the arena and returns the stored copy.
+func (d *Document) copyPath(p Path) Path {
+	start := len(d.segments)
+	d.segments = append(d.segments, p...)
+	return d.segments[start:len(d.segments):len(d.segments)]
+}
+
+// AddField appends a field, copying its path. It returns false, and reports
+// the field limit once, when the document is full.
+func (d *Document) AddField(loc Location, kind Kind, path Path, value string) bool {
+	if d.fieldsFull {
+		return false
+	}
+	if d.limits.MaxFields > 0 && len(d.Fields) >= d.limits.MaxFields {
+		d.fieldsFull = true
+		d.AddAnomaly(AnomalyFieldLimit, loc, path, "more than "+strconv.Itoa(d.limits.MaxFields)+" fields")
+		return false
+	}
+	if kind == KindKey {
+		value = d.clipKey(loc, path, value)
+	} else {
+		value = d.clipValue(loc, path, value)
+	}
+	d.Fields = append(d.Fields, Field{
+		Location: loc,
+		Kind:     kind,
+		Depth:    len(path),
+		Path:     d.copyPath(path),
+		Value:    value,
+	})
+	return true
+}
+
+func (d *Document) clipKey(loc Location, path Path, key string) string {
+	if max := d.limits.MaxKeyBytes; max > 0 && len(key) > max {
+		d.AddAnomaly(AnomalyKeyLength, loc, path, strconv.Itoa(len(key))+" bytes, limit "+strconv.Itoa(max))
+		return key[:max]
+	}
+	return key
+}
+
+func (d *Document) clipValue(loc Location, path Path, value string) string {
+	if max := d.limits.MaxValueBytes; max > 0 && len(value) > max {
+		d.AddAnomaly(AnomalyValueLength, loc, path, strconv.Itoa(len(value))+" bytes, limit "+strconv.Itoa(max))
+		return value[:max]
+	}
+	return value
+}
+
+// AddAnomaly appends an anomaly, copying its path. Detail is cut to
+// MaxDetailBytes. Anomalies of one code are kept up to maxAnomaliesPerCode,
+// so that 100,000 duplicate keys cost 100,000 checks but not 100,000 records.
+func (d *Document) AddAnomaly(code AnomalyCode, loc Location, path Path, detail string) {
+	n := 0
+	for i := range d.Anomalies {
+		if d.Anomalies[i].Code == code {
+			n++
+		}
+	}
+	if n >= maxAnomaliesPerCode {
+		return
+	}
+	if len(detail) > MaxDetailBytes {
+		detail = detail[:MaxDetailBytes]
+	}
+	d.Anomalies = append(d.Anomalies, Anomaly{Code: code, Location: loc, Path: d.copyPath(path), Detail: detail})
+}
+
+// HasAnomaly reports whether an anomaly with the code was recorded.
+func (d *Document) HasAnomaly(code AnomalyCode) bool {
+	for i := range d.Anomalies {
+		if d.Anomalies[i].Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// MaxDetailBytes bounds Anomaly.Detail, which may quote attacker input.
+const MaxDetailBytes = 128
+
+// maxAnomaliesPerCode bounds the anomalies of one code in one document. Ten
+// examples are enough for a person to see the pattern, and the bound keeps a
+// hostile body from growing the anomaly list with its own size.
+const maxAnomaliesPerCode = 10

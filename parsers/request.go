@@ -1,0 +1,58 @@
+package parsers
+
+import (
+	"net/textproto"
+	"strings"
+)
+
+// ParseTarget adds the path and the query parameters of a raw request-target
+// such as /api/users?name[$regex]=^a. The path becomes one LocationPath field,
+// left percent-encoded so that normalization sees how it was sent. An
+// absolute-form target (http://host/path) is reduced to its path and query.
+func ParseTarget(doc *Document, target string) {
+	if i := strings.Index(target, "://"); i > 0 && !strings.ContainsAny(target[:i], "/?") {
+		rest := target[i+3:]
+		if slash := strings.IndexAny(rest, "/?"); slash >= 0 {
+			target = rest[slash:]
+		} else {
+			target = "/"
+		}
+	}
+	path, query, hasQuery := strings.Cut(target, "?")
+	if fragment := strings.IndexByte(query, '#'); fragment >= 0 {
+		query = query[:fragment]
+	}
+	if path != "" && path != "/" {
+		doc.AddField(LocationPath, KindString, nil, path)
+	}
+	if hasQuery {
+		ParseQuery(doc, LocationQuery, query)
+	}
+}
+
+// ParseCookies adds the cookies of one Cookie header value. Values are kept as
+// sent; normalization decodes them.
+func ParseCookies(doc *Document, header string) {
+	var path [1]Segment
+	for header != "" {
+		var pair string
+		pair, header, _ = strings.Cut(header, ";")
+		pair = strings.TrimSpace(pair)
+		if pair == "" {
+			continue
+		}
+		name, value, _ := strings.Cut(pair, "=")
+		path[0] = KeySegment(name)
+		if !doc.AddField(LocationCookie, KindKey, path[:], name) {
+			return
+		}
+		if !doc.AddField(LocationCookie, KindString, path[:], strings.Trim(value, `"`)) {
+			return
+		}
+	}
+}
+
+// AddHeader adds one header value under its canonical name.
+func AddHeader(doc *Document, name, value string) {
+	doc.AddField(LocationHeader, KindString, Path{KeySegment(textproto.CanonicalMIMEHeaderKey(name))}, value)
+}

@@ -1,0 +1,120 @@
+package rules
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/fieldwall/fieldwall/parsers"
+)
+
+// Program is a compiled rule set: one automaton over the keywords of every
+// rule, and per rule its confirmer, pattern or check. It is immutable and
+// safe for concurrent use.
+type Program struct {
+	rules   []*Rule
+	matcher Matcher
+	// keywordRules maps a keyword index of the matcher to the rules that
+	// listed it.
+	keywordRules [][]int32
+	// unfiltered are the rules with no keywords, run on every field they
+	// target: confirmer rules without keywords and structural checks.
+	unfiltered []int32
+	// anomalyRules maps a parser anomaly to the rules that report it.
+	anomalyRules map[parsers.AnomalyCode][]int32
+
+	confirm  []Confirmer
+	patterns []*regexp.Regexp
+	checks   []Check
+}
+
+// Compile compiles rules into a program. Rule ids must be unique.
+func Compile(rules []*Rule) (*Program, error) {
+	p := &Program{
+		rules:        rules,
+		anomalyRules: make(map[parsers.AnomalyCode][]int32),
+		confirm:      make([]Confirmer, len(rules)),
+		patterns:     make([]*regexp.Regexp, len(rules)),
+		checks:       make([]Check, len(rules)),
+	}
+	seen := make(map[string]string, len(rules))
+	keywordIndex := make(map[string]int)
+	var keywords []string
+	for i, r := range rules {
+		if prev, ok := seen[r.ID]; ok {
+			return nil, fmt.Errorf("%s: rule id %q is already used at %s", r.Source, r.ID, prev)
+		}
+		seen[r.ID] = r.Source
+		if r.Confirm != "" {
+			p.confirm[i] = confirmers[r.Confirm]
+		}
+		if r.Pattern != "" {
+			re, err := regexp.Compile(r.Pattern)
+			if err != nil {
+				return nil, fmt.Errorf("%s: rule %s: invalid pattern: %v", r.Source, r.ID, err)
+			}
+			p.patterns[i] = re
+		}
+		switch {
+		case r.Check != "":
+			p.checks[i] = checks[r.Check]
+			p.unfiltered = append(p.unfiltered, int32(i))
+		case r.Anomaly != 0:
+			p.anomalyRules[r.Anomaly] = append(p.anomalyRules[r.Anomaly], int32(i))
+		case len(r.Keywords) == 0:
+			p.unfiltered = append(p.unfiltered, int32(i))
+		}
+		for _, kw := range r.Keywords {
+			k, ok := keywordIndex[kw]
+			if !ok {
+				k = len(keywords)
+				keywordIndex[kw] = k
+				keywords = append(keywords, kw)
+				p.keywordRules = append(p.keywordRules, nil)
+			}
+			if n := len(p.keywordRules[k]); n == 0 || p.keywordRules[k][n-1] != int32(i) {
+				p.keywordRules[k] = append(p.keywordRules[k], int32(i))
+			}
+		}
+	}
+	p.matcher = NewMatcher(keywords)
+	return p, nil
+}
+
+// Rules returns the program's rules in their compiled order. The caller must
+// not modify them.
+func (p *Program) Rules() []*Rule { return p.rules }
+
+// Rule returns rule i.
+func (p *Program) Rule(i int) *Rule { return p.rules[i] }
+
+// AppendCandidates appends the indices of the rules whose keywords occur in
+// text (a lower-case view) to candidates. hits is scratch space for keyword
+// indices; the extended scratch is returned for reuse. Indices may repeat.
+func (p *Program) AppendCandidates(candidates []int32, hits []int, text []byte) ([]int32, []int) {
+	hits = p.matcher.AppendMatches(hits[:0], text)
+	for _, k := range hits {
+		candidates = append(candidates, p.keywordRules[k]...)
+	}
+	return candidates, hits
+}
+
+// Unfiltered returns the rules that run on every field they target.
+func (p *Program) Unfiltered() []int32 { return p.unfiltered }
+
+// AnomalyRules returns the rules that report the parser anomaly code.
+func (p *Program) AnomalyRules(code parsers.AnomalyCode) []int32 { return p.anomalyRules[code] }
+
+// Matches reports whether rule i accepts the input. The caller has already
+// checked keywords and AppliesTo.
+func (p *Program) Matches(i int32, in *Input) bool {
+	if c := p.checks[i]; c != nil {
+		return c(in)
+	}
+	if c := p.confirm[i]; c != nil && !c(in) {
+		return false
+	}
+	if re := p.patterns[i]; re != nil && !re.MatchString(in.View(p.rules[i].View)) {
+		return false
+	}
+	return true
+}

@@ -1,0 +1,30 @@
+package rules
+
+import "github.com/cloudflare/ahocorasick"
+
+// Matcher finds which of a fixed set of keywords occur in a text. Keywords
+// and texts are lower case; the engine folds case before matching.
+// Implementations are safe for concurrent use.
+type Matcher interface {
+	// AppendMatches appends the index of each keyword that occurs in text to
+	// hits, at least once per keyword, and returns the extended slice.
+	AppendMatches(hits []int, text []byte) []int
+}
+
+// NewMatcher returns the matcher used for compiled rule sets.
+func NewMatcher(keywords []string) Matcher {
+	return &cloudflareMatcher{m: ahocorasick.NewStringMatcher(keywords), empty: len(keywords) == 0}
+}
+
+// cloudflareMatcher adapts github.com/cloudflare/ahocorasick.
+type cloudflareMatcher struct {
+	m     *ahocorasick.Matcher
+	empty bool
+}
+
+func (c *cloudflareMatcher) AppendMatches(hits []int, text []byte) []int {
+	if c.empty || len(text) == 0 {
+		return hits
+	}
+	return append(hits, c.m.MatchThreadSafe(text)...)
+}

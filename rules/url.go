@@ -1,0 +1,210 @@
+package rules
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// dangerousSchemes reach local files or raw sockets through a URL fetcher.
+var dangerousSchemes = map[string]bool{
+	"file": true, "gopher": true, "dict": true, "jar": true, "netdoc": true, "ldap": true,
+	"ldaps": true, "tftp": true, "sftp": true, "ftp": false, "http": false, "https": false,
+	"ws": false, "wss": false, "php": true, "expect": true, "phar": true, "rmi": true,
+}
+
+// internalHostNames are names that resolve to the machine itself or to a
+// cloud provider's instance metadata service.
+var internalHostNames = []string{
+	"localhost", "metadata", "metadata.google.internal", "metadata.goog", "instance-data",
+	"instance-data.ec2.internal", "kubernetes.default", "kubernetes.default.svc",
+	"localtest.me", "ip6-localhost", "ip6-loopback", "0",
+}
+
+// internalHostSuffixes mark names that resolve to internal addresses by
+// construction, such as the wildcard DNS services that embed an address.
+var internalHostSuffixes = []string{
+	".localhost", ".internal", ".local", ".localdomain", ".localtest.me", ".svc.cluster.local",
+}
+
+// confirmInternalURL accepts a value that contains a URL whose scheme reads
+// files or raw sockets, or whose host is the loopback, a private or
+// link-local network, or a metadata service, in any of the spellings that URL
+// parsers and inet_aton accept (2130706433, 0x7f.1, 0177.0.0.1, [::ffff:...]).
+func confirmInternalURL(in *Input) bool {
+	s := in.Lower
+	for i := 0; ; {
+		j := strings.Index(s[i:], "://")
+		if j < 0 {
+			return false
+		}
+		sep := i + j
+		scheme := schemeBefore(s, sep)
+		authority := s[sep+3:]
+		if end := strings.IndexAny(authority, "/?#"); end >= 0 {
+			authority = authority[:end]
+		}
+		if dangerousSchemes[scheme] {
+			return true
+		}
+		if scheme != "" && isInternalAuthority(authority) {
+			return true
+		}
+		i = sep + 3
+	}
+}
+
+// schemeBefore returns the URL scheme that ends at s[sep], or "".
+func schemeBefore(s string, sep int) string {
+	start := sep
+	for start > 0 {
+		c := s[start-1]
+		if 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '.' || c == '-' {
+			start--
+			continue
+		}
+		break
+	}
+	return s[start:sep]
+}
+
+// isInternalAuthority reports whether the host of a URL authority is
+// internal. Every candidate host is checked, because parsers disagree on
+// which '@' ends the user information.
+func isInternalAuthority(authority string) bool {
+	candidates := []string{authority}
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		candidates = append(candidates, authority[at+1:])
+		if first := strings.IndexByte(authority, '@'); first != at {
+			candidates = append(candidates, authority[first+1:])
+		}
+	}
+	for _, c := range candidates {
+		if isInternalHost(hostOf(c)) {
+			return true
+		}
+	}
+	return false
+}
+
+// hostOf strips user information, a port and IPv6 brackets.
+func hostOf(authority string) string {
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		authority = authority[at+1:]
+	}
+	authority = strings.TrimLeft(authority, `\/`)
+	if strings.HasPrefix(authority, "[") {
+		if end := strings.IndexByte(authority, ']'); end > 0 {
+			return authority[1:end]
+		}
+		return authority[1:]
+	}
+	if colon := strings.IndexByte(authority, ':'); colon >= 0 {
+		authority = authority[:colon]
+	}
+	return strings.TrimRight(authority, `.\`)
+}
+
+func isInternalHost(host string) bool {
+	if host == "" {
+		return false
+	}
+	if i := strings.IndexByte(host, '%'); i >= 0 {
+		host = host[:i] // IPv6 zone
+	}
+	for _, name := range internalHostNames {
+		if host == name {
+			return true
+		}
+	}
+	for _, suffix := range internalHostSuffixes {
+		if strings.HasSuffix(host, suffix) {
+			return true
+		}
+	}
+	if addr, ok := parseLooseIP(host); ok {
+		return isInternalAddr(addr)
+	}
+	// Wildcard DNS names such as 127.0.0.1.nip.io embed the address.
+	for _, suffix := range []string{".nip.io", ".xip.io", ".sslip.io", ".traefik.me", ".lvh.me"} {
+		if strings.HasSuffix(host, suffix) {
+			return true
+		}
+	}
+	return false
+}
+
+func isInternalAddr(addr netip.Addr) bool {
+	addr = addr.Unmap()
+	if addr.IsLoopback() || addr.IsPrivate() || addr.IsLinkLocalUnicast() || addr.IsUnspecified() ||
+		addr.IsLinkLocalMulticast() || addr.IsInterfaceLocalMulticast() {
+		return true
+	}
+	if addr.Is4() {
+		b := addr.As4()
+		switch {
+		case b[0] == 0: // "this network", reaches the local host on Linux
+			return true
+		case b[0] == 100 && b[1]&0xC0 == 64: // carrier-grade NAT, Alibaba's metadata service
+			return true
+		case b[0] == 192 && b[1] == 0 && b[2] == 0: // IETF protocol assignments, Oracle's metadata service
+			return true
+		case b[0] == 198 && b[1]&0xFE == 18: // benchmarking networks
+			return true
+		}
+	}
+	return false
+}
+
+// parseLooseIP parses an IPv6 address, or an IPv4 address in the forms that
+// inet_aton accepts: one to four parts, each decimal, octal (leading 0) or
+// hexadecimal (0x), with the last part filling the remaining bytes.
+func parseLooseIP(host string) (netip.Addr, bool) {
+	if strings.IndexByte(host, ':') >= 0 {
+		addr, err := netip.ParseAddr(host)
+		return addr, err == nil
+	}
+	parts := strings.Split(host, ".")
+	if len(parts) > 4 {
+		return netip.Addr{}, false
+	}
+	var values []uint64
+	for _, p := range parts {
+		v, ok := parseIPPart(p)
+		if !ok {
+			return netip.Addr{}, false
+		}
+		values = append(values, v)
+	}
+	var ip uint64
+	for i, v := range values[:len(values)-1] {
+		if v > 255 {
+			return netip.Addr{}, false
+		}
+		ip |= v << (8 * (3 - i))
+	}
+	last := values[len(values)-1]
+	if last >= 1<<(8*(5-len(values))) {
+		return netip.Addr{}, false
+	}
+	ip |= last
+	return netip.AddrFrom4([4]byte{byte(ip >> 24), byte(ip >> 16), byte(ip >> 8), byte(ip)}), true
+}
+
+func parseIPPart(p string) (uint64, bool) {
+	if p == "" {
+		return 0, false
+	}
+	base := 10
+	switch {
+	case strings.HasPrefix(p, "0x"):
+		base, p = 16, p[2:]
+		if p == "" {
+			return 0, true
+		}
+	case len(p) > 1 && p[0] == '0':
+		base, p = 8, p[1:]
+	}
+	v, err := strconv.ParseUint(p, base, 32)
+	return v, err == nil
+}
