@@ -37,7 +37,7 @@ var javaScriptAfterQuote = regexp.MustCompile(
 	`(?:^|['"\d)])\s*(?:;|&&|\|\|)\s*(?:sleep\s*\(|return\b|this\.|while\s*\(|db\.|it\s*=|var\s|function\s*\(|['"]?\w*['"]?\s*==|\d+\s*==)`)
 
 // operatorInText finds an operator object or a bracket operator written into
-// a string: {$gt: ''}, {"$ne": 1}, [$ne]=1, $where: '...'.
+// a string: {$gt: ”}, {"$ne": 1}, [$ne]=1, $where: '...'.
 var operatorInText = regexp.MustCompile(`(?:\{\s*["']?|\[|,\s*|^\s*)\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|or|and|not|nor|exists|expr|function|comment|elemmatch)\b["']?\s*[:\]]`)
 
 // confirmNoSQLJavaScript accepts a string that carries a MongoDB operator
