@@ -177,10 +177,17 @@ func (e *Engine) inspectField(st *state, f *parsers.Field) {
 		Lower:   bytesToString(st.norm.lower),
 		Folded:  bytesToString(st.norm.folded),
 	}
+	in.RawLower = in.Lower
+	if len(st.norm.rawLower) > 0 {
+		in.RawLower = bytesToString(st.norm.rawLower)
+	}
 
 	st.candidates, st.hits = e.program.AppendCandidates(st.candidates[:0], st.hits, st.norm.lower)
 	if in.Folded != in.Lower {
 		st.candidates, st.hits = e.program.AppendCandidates(st.candidates, st.hits, st.norm.folded)
+	}
+	if len(st.norm.rawLower) > 0 {
+		st.candidates, st.hits = e.program.AppendCandidates(st.candidates, st.hits, st.norm.rawLower)
 	}
 	st.candidates = append(st.candidates, e.program.Unfiltered()...)
 

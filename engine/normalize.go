@@ -21,6 +21,9 @@ type normalizer struct {
 	scratch []byte
 	lower   []byte
 	folded  []byte
+	// rawLower is the undecoded value in lower case, kept only when decoding
+	// changed the value; otherwise it is empty and lower serves.
+	rawLower []byte
 	// doubleEncoded is set when percent-decoding changed a value that an
 	// earlier round had already percent-decoded.
 	doubleEncoded bool
@@ -69,6 +72,10 @@ func (n *normalizer) normalize(value string) {
 	}
 	n.lower = appendLower(n.lower[:0], n.decoded)
 	n.folded = appendFolded(n.folded[:0], n.lower)
+	n.rawLower = n.rawLower[:0]
+	if string(n.decoded) != value {
+		n.rawLower = appendLower(n.rawLower, []byte(value))
+	}
 }
 
 func isASCII(b []byte) bool {

@@ -1,7 +1,9 @@
 package rules
 
 import (
+	"regexp"
 	"sort"
+	"strings"
 
 	libinjection "github.com/corazawaf/libinjection-go"
 
@@ -18,6 +20,8 @@ type Input struct {
 	Decoded string
 	// Lower is Decoded in lower case.
 	Lower string
+	// RawLower is Raw in lower case.
+	RawLower string
 	// Folded is Lower with SQL comments replaced by a space and whitespace
 	// runs compressed to one space.
 	Folded string
@@ -61,10 +65,89 @@ func ConfirmerNames() []string {
 }
 
 func confirmSQLi(in *Input) bool {
-	ok, _ := libinjection.IsSQLi(in.Decoded)
-	return ok
+	ok, fingerprint := libinjection.IsSQLi(in.Decoded)
+	if !ok {
+		return false
+	}
+	if isDataShapedSQL(in.Lower, fingerprint) {
+		return false
+	}
+	if strings.IndexByte(in.Lower, '<') >= 0 {
+		// Quotes inside HTML attributes look like string breaks to
+		// libinjection. The markup itself is the XSS rules' business, so
+		// the value must still be SQL injection without its tags.
+		if stripped := stripTags(in.Decoded); stripped != in.Decoded {
+			ok, fingerprint = libinjection.IsSQLi(stripped)
+			return ok && !isDataShapedSQL(strings.ToLower(stripped), fingerprint)
+		}
+	}
+	return true
 }
 
 func confirmXSS(in *Input) bool {
 	return libinjection.IsXSS(in.Decoded)
+}
+
+// quotedOperator is an SQL operator written as a quoted word or symbol
+// ("LIKE", "&", '='), as product titles and documentation quote them.
+var quotedOperator = regexp.MustCompile(`(["'])(not|like|is|mod|div|and|or|xor|&|\||\*|=|<|>|\+|-|!=|<>)(["'])`)
+
+// comparison is a comparison or membership test in SQL.
+var comparison = regexp.MustCompile(`=|<|>|\blike\b|\bin\s*\(|\bis\s+(not\s+)?(null|true|false)\b|\bbetween\b|--|#|/\*|\(`)
+
+// commentAfterNumber is a number, possibly closed by a parenthesis or quote,
+// followed by a comment that cuts off the rest of the query.
+var commentAfterNumber = regexp.MustCompile(`(^|[^a-z0-9_])\d+\s*[)'"]*\s*(--|#|/\*)`)
+
+// isDataShapedSQL reports whether a libinjection match on lower (a
+// lower-case value) is SQL-like data that cannot change the query it is put
+// into, for the fingerprints that libinjection's own false-positive list
+// shows for text:
+//
+//   - a statement or clause that starts the value with no quote and no
+//     comment ("SELECT id FROM users WHERE id = $1", prose that says "send
+//     a DELETE request"): it can only sit inside a string or be a syntax
+//     error;
+//   - one quoted operator between strings ("LIKE" STAMP, select 'and');
+//   - number, operator, number with no comparison (80% ACRYLIC AND 20% WOOL);
+//   - a bare word and a comment that is never closed (x/*);
+//   - operands joined by arithmetic alone, with no comparison or keyword;
+//   - a comment that follows a word rather than a number (a1b2--).
+func isDataShapedSQL(lower, fingerprint string) bool {
+	hasQuote := strings.ContainsAny(lower, `'"`)
+	hasComment := strings.Contains(lower, "--") || strings.Contains(lower, "/*") || strings.IndexByte(lower, '#') >= 0
+	switch {
+	case !hasQuote && !hasComment && strings.IndexByte("EkTn", fingerprint[0]) >= 0:
+		return true
+	case (fingerprint == "sos" || fingerprint == "s&s") && quotedOperator.MatchString(lower):
+		return true
+	case fingerprint == "1&1" && !comparison.MatchString(lower):
+		return true
+	case fingerprint == "nc" && !strings.Contains(lower, "*/"):
+		return true
+	case strings.Trim(fingerprint, "so1n") == "" && !comparison.MatchString(lower):
+		// Strings, numbers and words joined by arithmetic operators only
+		// (36"+X+48+"): such an injection changes a value, not the logic.
+		return true
+	case fingerprint == "1c" && !commentAfterNumber.MatchString(lower):
+		return true
+	}
+	return false
+}
+
+// stripTags removes HTML tags (from '<' followed by a letter or '/' to the
+// next '>') from s.
+func stripTags(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '<' && i+1 < len(s) && (s[i+1] == '/' || 'a' <= s[i+1]|0x20 && s[i+1]|0x20 <= 'z') {
+			if end := strings.IndexByte(s[i:], '>'); end > 0 {
+				b.WriteByte(' ')
+				i += end
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
 }

@@ -45,30 +45,103 @@ func confirmShellCommand(in *Input) bool {
 	if strings.Contains(s, "() {") && strings.Contains(s, "};") {
 		return true // shellshock: a function definition followed by a command
 	}
+	prose := isProse(s)
 	for i := 0; i < len(s); {
-		start, ok := nextCommandPosition(s, i)
+		start, afterSeparator, ok := nextCommandPosition(s, i, prose)
 		if !ok {
 			return false
 		}
 		name, end := readCommandName(s, start)
 		if english, known := shellCommands[name]; known {
-			atStart := start == skipSpaceAndQuotes(s, 0)
 			args := s[end:]
 			switch {
-			case !atStart && !english && endsCommand(args):
+			case afterSeparator && !english && len(name) > 2:
+				// Names such as netsh or wget mean nothing else after a
+				// separator; two-letter ones (ps, rm) also abbreviate words.
 				return true
-			case hasShellArguments(args):
+			case afterSeparator && !english && endsCommand(args):
 				return true
-			case !atStart && english && strings.TrimSpace(strings.Trim(args, `'";|&`+"`")) == "":
+			case afterSeparator && english && (hasShellArguments(args) || isBareCommandEnd(args)):
+				return true
+			case !afterSeparator && !english && hasShellArguments(args):
+				return true
+			case !afterSeparator && english && hasPathArgument(args):
+				return true
+			case english && hasSubcommand(name, args):
 				return true
 			}
 		}
-		if end <= i {
-			end = i + 1
+		if end <= start {
+			end = start + 1
 		}
 		i = end
 	}
 	return false
+}
+
+// subcommands are the first arguments that turn an English-word command into
+// an unmistakable one: "net user", "reg add", "which wget".
+var subcommands = map[string][]string{
+	"net":   {"user", "view", "localgroup", "group", "share", "use", "accounts", "session", "start", "stop"},
+	"reg":   {"add", "query", "delete", "save", "export", "import"},
+	"sc":    {"query", "create", "config", "start", "stop", "delete"},
+	"which": nil, // followed by any known command name
+	"type":  nil,
+	"sleep": nil, // followed by a number alone
+}
+
+// hasSubcommand reports whether an English-word command is followed by an
+// argument that only the command reading makes sense of.
+func hasSubcommand(name, args string) bool {
+	fields := strings.Fields(args)
+	if len(fields) == 0 || args[0] != ' ' {
+		return false
+	}
+	first := strings.Trim(fields[0], `'"`+"`")
+	switch name {
+	case "which", "type":
+		_, isCommand := shellCommands[first]
+		return isCommand && len(fields) == 1
+	case "sleep":
+		return isNumber(first) && len(fields) == 1
+	}
+	for _, sub := range subcommands[name] {
+		if first == sub {
+			return true
+		}
+	}
+	return false
+}
+
+// isBareCommandEnd reports whether nothing but quotes and separators follow
+// a command name, as in ";id;" or "| whoami".
+func isBareCommandEnd(args string) bool {
+	return strings.TrimSpace(strings.Trim(args, `'";|&`+"`\n\r")) == ""
+}
+
+// isProse reports whether s reads as text with inline code, such as Markdown
+// that quotes a field name in backquotes: several words separated by single
+// spaces. Backquotes in prose are not command substitution.
+func isProse(s string) bool {
+	words := 0
+	for _, w := range strings.Fields(s) {
+		if len(w) >= 2 && isLetters(strings.Trim(w, ".,:!?()*`'\"")) {
+			words++
+		}
+	}
+	return words >= 5
+}
+
+func isLetters(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
 }
 
 // isScript reports whether s is a whole shell script or cloud-init file,
@@ -77,30 +150,50 @@ func isScript(s string) bool {
 	return strings.HasPrefix(s, "#!") || strings.HasPrefix(s, "#cloud-config") || strings.HasPrefix(s, "#ps1")
 }
 
-// nextCommandPosition returns the offset of the next place at or after i
-// where a shell starts a command: the start of the value or the first
-// non-space byte after a separator.
-func nextCommandPosition(s string, i int) (int, bool) {
+// nextCommandPosition returns the offset at or after i where a shell may
+// start a command: the start of the value, or the first byte after a
+// separator. afterSeparator tells the two apart. In prose, backquotes are
+// not separators.
+func nextCommandPosition(s string, i int, prose bool) (pos int, afterSeparator, ok bool) {
 	if i == 0 {
-		return skipSpaceAndQuotes(s, 0), len(s) > 0
-	}
-	for ; i < len(s); i++ {
-		switch s[i] {
-		case ';', '|', '&', '\n', '\r', '`':
-			return skipSpaceAndQuotes(s, i+1), true
-		case '$':
-			if i+1 < len(s) && s[i+1] == '(' {
-				return skipSpaceAndQuotes(s, i+2), true
-			}
+		j := skipSpaceAndQuotes(s, 0)
+		if j < len(s) && !isSeparator(s[j]) {
+			return j, false, true
 		}
 	}
-	return 0, false
+	for ; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '`' && prose:
+		case isSeparator(c):
+			return skipSeparators(s, i+1), true, true
+		case c == '$' && i+1 < len(s) && s[i+1] == '(':
+			return skipSeparators(s, i+2), true, true
+		}
+	}
+	return 0, false, false
+}
+
+func isSeparator(c byte) bool {
+	return c == ';' || c == '|' || c == '&' || c == '\n' || c == '\r' || c == '`'
+}
+
+// skipSeparators skips spaces, quotes, brackets and further separators.
+func skipSeparators(s string, i int) int {
+	for i < len(s) {
+		switch s[i] {
+		case ' ', '\t', '\'', '"', '|', '&', ';', '`', '\n', '\r', '{', '(':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
 }
 
 func skipSpaceAndQuotes(s string, i int) int {
 	for i < len(s) {
 		switch s[i] {
-		case ' ', '\t', '\'', '"', '|', '&', ';', '`', '\n', '\r', '{', '(':
+		case ' ', '\t', '\'', '"', '{', '(':
 			i++
 		default:
 			return i
@@ -131,15 +224,35 @@ func isCommandByte(c byte) bool {
 // endsCommand reports whether args ends the command right away: the end of
 // the value, a separator, a redirection or a closing quote.
 func endsCommand(args string) bool {
-	args = strings.TrimLeft(args, " \t")
-	if args == "" {
+	rest := strings.TrimLeft(args, " \t")
+	if rest == "" {
 		return true
 	}
-	switch args[0] {
+	switch rest[0] {
 	case ';', '|', '&', '\n', '\r', '`', '\'', '"', '>', '<', ')', '#', '\\', '$':
 		return true
 	}
 	return hasShellArguments(args)
+}
+
+// hasPathArgument reports whether the first argument is an absolute path or
+// a Windows drive path, the test for English-word commands at the start of
+// a value ("type c:\\boot.ini", "cat /etc/passwd").
+func hasPathArgument(args string) bool {
+	fields := strings.Fields(args)
+	if len(fields) == 0 || args[0] != ' ' && args[0] != '\t' {
+		return false
+	}
+	f := strings.Trim(fields[0], `'"`)
+	switch {
+	case len(f) >= 2 && f[0] == '/' && isLowerAlnum(f[1]):
+		return true
+	case len(f) >= 3 && f[1] == ':' && (f[2] == '\\' || f[2] == '/'):
+		return true
+	case len(f) >= 3 && f[0] == '%' && strings.IndexByte(f[1:], '%') > 0:
+		return true // %systemroot%\repair
+	}
+	return false
 }
 
 // hasShellArguments reports whether the text after a command name looks like
@@ -154,13 +267,13 @@ func hasShellArguments(args string) bool {
 		if n >= 4 {
 			break
 		}
-		f = strings.Trim(f, `'"`)
+		f = strings.Trim(f, `'"`+"`")
 		switch {
 		case f == "":
 		case len(f) >= 2 && f[0] == '-' && isLowerAlnum(f[1]):
 			return true
-		case len(f) >= 2 && f[0] == '/' && isLowerAlnum(f[1]) && (n > 0 || strings.Count(f, "/") > 1):
-			return true
+		case len(f) >= 2 && f[0] == '/' && isLowerAlnum(f[1]):
+			return true // a path, or a Windows switch such as /all
 		case len(f) >= 3 && f[1] == ':' && f[2] == '\\':
 			return true // c:\windows
 		case f[0] == '$' || f[0] == '%' || f[0] == '>' || f[0] == '<' || strings.HasPrefix(f, "${"):

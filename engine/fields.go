@@ -1,0 +1,44 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/fieldwall/fieldwall/parsers"
+)
+
+// Fields parses req as Inspect does, without running rules, and calls fn for
+// each field in the order the parsers produced them. Adapters use it to hand
+// fieldwall's field list to another rule engine.
+//
+// The field passed to fn, its path and its value are valid only during the
+// call, because they alias pooled state and req.Body. Fields returns the
+// anomalies the parsers reported, copied so that they stay valid.
+func (e *Engine) Fields(req *Request, fn func(f *parsers.Field)) []parsers.Anomaly {
+	st := e.pool.Get().(*state)
+	defer e.pool.Put(st)
+
+	// NOTE: this Reset repeats the one in Inspect; a limit added there must
+	// be added here too, or Fields and Inspect see different field lists.
+	st.doc.Reset(parsers.Limits{
+		MaxDepth:      e.limits.MaxDepth,
+		MaxFields:     e.limits.MaxFields,
+		MaxKeyBytes:   e.limits.MaxKeyBytes,
+		MaxValueBytes: e.limits.MaxValueBytes,
+		MaxParts:      e.limits.MaxParts,
+	})
+	e.parse(st, req)
+
+	for i := range st.doc.Fields {
+		fn(&st.doc.Fields[i])
+	}
+	if len(st.doc.Anomalies) == 0 {
+		return nil
+	}
+	anomalies := make([]parsers.Anomaly, len(st.doc.Anomalies))
+	for i, a := range st.doc.Anomalies {
+		a.Path = append(parsers.Path(nil), a.Path...)
+		a.Detail = strings.Clone(a.Detail)
+		anomalies[i] = a
+	}
+	return anomalies
+}
