@@ -50,6 +50,7 @@ var confirmers = map[string]Confirmer{
 	"path-traversal":    confirmPathTraversal,
 	"template-expr":     confirmTemplateExpression,
 	"internal-url":      confirmInternalURL,
+	"private-url":       confirmPrivateURL,
 	"jndi-lookup":       confirmJNDILookup,
 	"nosql-javascript":  confirmNoSQLJavaScript,
 }
@@ -125,7 +126,7 @@ func isDataShapedSQL(lower, fingerprint string) bool {
 		return true
 	case fingerprint == "nc" && !strings.Contains(lower, "*/"):
 		return true
-	case strings.Trim(fingerprint, "so1n") == "" && !comparison.MatchString(lower):
+	case strings.Trim(fingerprint, "so1n") == "" && !comparison.MatchString(injectedCode(lower, fingerprint)):
 		// Strings, numbers and words joined by arithmetic operators only
 		// (36"+X+48+"): such an injection changes a value, not the logic.
 		return true
@@ -133,6 +134,38 @@ func isDataShapedSQL(lower, fingerprint string) bool {
 		return true
 	}
 	return false
+}
+
+// injectedCode returns the parts of lower that a database would read as SQL
+// rather than as string content. For a fingerprint that starts with a string
+// the value was tested inside quotes, so the code lies between the first and
+// second quote, the third and fourth, and so on, for each quote character
+// the value contains. Otherwise the whole value is code.
+func injectedCode(lower, fingerprint string) string {
+	if fingerprint == "" || fingerprint[0] != 's' {
+		return lower
+	}
+	var b strings.Builder
+	for _, quote := range []byte{'\'', '"'} {
+		inCode := false
+		start := 0
+		for i := 0; i < len(lower); i++ {
+			if lower[i] != quote {
+				continue
+			}
+			if inCode {
+				b.WriteString(lower[start:i])
+				b.WriteByte(' ')
+			}
+			inCode = !inCode
+			start = i + 1
+		}
+		if inCode {
+			b.WriteString(lower[start:])
+			b.WriteByte(' ')
+		}
+	}
+	return b.String()
 }
 
 // stripTags removes HTML tags (from '<' followed by a letter or '/' to the

@@ -40,6 +40,10 @@ var javaScriptAfterQuote = regexp.MustCompile(
 // a string: {$gt: ”}, {"$ne": 1}, [$ne]=1, $where: '...'.
 var operatorInText = regexp.MustCompile(`(?:\{\s*["']?|\[|,\s*|^\s*)\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|or|and|not|nor|exists|expr|function|comment|elemmatch)\b["']?\s*[:\]]`)
 
+// regexLiteralObject is an object closed early and reopened with a regular
+// expression literal as a value: }, { password: /.*/ }.
+var regexLiteralObject = regexp.MustCompile(`\}\s*,\s*\{\s*["']?\w+["']?\s*:\s*/[^/]*/`)
+
 // confirmNoSQLJavaScript accepts a string that carries a MongoDB operator
 // object or JavaScript for a server-side $where, as injected through string
 // concatenation into a query.
@@ -49,6 +53,9 @@ func confirmNoSQLJavaScript(in *Input) bool {
 		return true
 	}
 	if strings.HasPrefix(s, "db.") && strings.Contains(s, "(") {
+		return true
+	}
+	if regexLiteralObject.MatchString(s) {
 		return true
 	}
 	return javaScriptAfterQuote.MatchString(s)

@@ -5,10 +5,11 @@ import "strings"
 // templateOpeners and the closers that end their expressions, for the
 // template engines that APIs feed user text into: Jinja2, Twig, Handlebars
 // ({{ }}, {% %}), Spring EL, FreeMarker, Mako, JSP EL (${ }), Ruby and JSF
-// (#{ }), Thymeleaf (*{ }, @{ }), ERB and JSP (<% %>) and FreeMarker (<# >).
+// (#{ }), Thymeleaf (*{ }, @{ }), ERB and JSP (<% %>), FreeMarker (<# >,
+// [# ]) and Smarty ({$ }).
 var templateOpeners = []struct{ open, close string }{
 	{"{{", "}}"}, {"{%", "%}"}, {"${", "}"}, {"#{", "}"}, {"*{", "}"}, {"@{", "}"},
-	{"<%", "%>"}, {"<#", ">"}, {"[[", "]]"}, {"@(", ")"},
+	{"<%", "%>"}, {"<#", ">"}, {"[#", "]"}, {"[[", "]]"}, {"@(", ")"}, {"{$", "}"},
 }
 
 // templateMarkers are expression parts that template injection needs and that
@@ -19,6 +20,7 @@ var templateMarkers = []string{
 	"getenv", "processbuilder", "scriptengine", "new ", "t(java", "t (java", "|attr", "|join",
 	"os.", "subprocess", "globals", "builtins", "mro", "subclasses", "freemarker", "assign",
 	"class.", ".class", "@java", "invoke", "getruntime", "file.read", "include", "range(",
+	"smarty", "dump(", "filter(", "map(", "sort(", "reduce(", "constructor", "prototype",
 }
 
 // confirmTemplateExpression accepts a template expression that computes
@@ -53,7 +55,7 @@ func confirmTemplateExpression(in *Input) bool {
 }
 
 func isTemplateAttack(expr string) bool {
-	if hasArithmetic(expr) {
+	if hasArithmetic(expr) || hasMethodCall(expr) || strings.TrimSpace(expr) == "self" {
 		return true
 	}
 	for _, m := range templateMarkers {
@@ -86,3 +88,23 @@ func hasArithmetic(expr string) bool {
 
 func isLiteralEnd(c byte) bool   { return '0' <= c && c <= '9' || c == '\'' || c == '"' || c == ')' }
 func isLiteralStart(c byte) bool { return '0' <= c && c <= '9' || c == '\'' || c == '"' || c == '(' }
+
+// hasMethodCall reports whether expr calls a method on a value, as in
+// {{'a'.toUpperCase()}}: placeholders name values, they do not call them.
+func hasMethodCall(expr string) bool {
+	for i := strings.IndexByte(expr, '('); i > 0; {
+		j := i - 1
+		for j >= 0 && (isLowerAlnum(expr[j]) || expr[j] == '_') {
+			j--
+		}
+		if j >= 0 && j < i-1 && expr[j] == '.' {
+			return true
+		}
+		next := strings.IndexByte(expr[i+1:], '(')
+		if next < 0 {
+			return false
+		}
+		i += 1 + next
+	}
+	return false
+}

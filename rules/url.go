@@ -27,16 +27,40 @@ var internalHostSuffixes = []string{
 	".localhost", ".internal", ".local", ".localdomain", ".localtest.me", ".svc.cluster.local",
 }
 
+// hostClass ranks how internal a URL's host is.
+type hostClass uint8
+
+const (
+	hostPublic hostClass = iota
+	// hostPrivate is a private network address (10/8, 172.16/12,
+	// 192.168/16, fc00::/7) written plainly. Infrastructure APIs carry such
+	// URLs on purpose (a database on the customer's private network), so
+	// they are a separate, higher-paranoia signal.
+	hostPrivate
+	// hostInternal is the loopback, link-local and metadata addresses, the
+	// names that resolve to them, and private addresses in obfuscated
+	// spellings that only a filter bypass uses.
+	hostInternal
+)
+
 // confirmInternalURL accepts a value that contains a URL whose scheme reads
-// files or raw sockets, or whose host is the loopback, a private or
-// link-local network, or a metadata service, in any of the spellings that URL
+// files or raw sockets, or whose host is the loopback, link-local, a metadata
+// service or a name that resolves there, in any of the spellings that URL
 // parsers and inet_aton accept (2130706433, 0x7f.1, 0177.0.0.1, [::ffff:...]).
-func confirmInternalURL(in *Input) bool {
-	s := in.Lower
+func confirmInternalURL(in *Input) bool { return urlHostClass(in.Lower, true) == hostInternal }
+
+// confirmPrivateURL accepts a value that contains a URL of a private network
+// address written plainly.
+func confirmPrivateURL(in *Input) bool { return urlHostClass(in.Lower, false) == hostPrivate }
+
+// urlHostClass returns the highest host class of the URLs in s. When
+// schemes is true, a URL with a file or socket scheme counts as internal.
+func urlHostClass(s string, schemes bool) hostClass {
+	best := hostPublic
 	for i := 0; ; {
 		j := strings.Index(s[i:], "://")
 		if j < 0 {
-			return false
+			return best
 		}
 		sep := i + j
 		scheme := schemeBefore(s, sep)
@@ -44,11 +68,11 @@ func confirmInternalURL(in *Input) bool {
 		if end := strings.IndexAny(authority, "/?#"); end >= 0 {
 			authority = authority[:end]
 		}
-		if dangerousSchemes[scheme] {
-			return true
+		if schemes && dangerousSchemes[scheme] {
+			return hostInternal
 		}
-		if scheme != "" && isInternalAuthority(authority) {
-			return true
+		if scheme != "" {
+			best = max(best, authorityClass(authority))
 		}
 		i = sep + 3
 	}
@@ -68,10 +92,10 @@ func schemeBefore(s string, sep int) string {
 	return s[start:sep]
 }
 
-// isInternalAuthority reports whether the host of a URL authority is
-// internal. Every candidate host is checked, because parsers disagree on
-// which '@' ends the user information.
-func isInternalAuthority(authority string) bool {
+// authorityClass returns the class of the host of a URL authority. Every
+// candidate host is checked, because parsers disagree on which '@' ends the
+// user information.
+func authorityClass(authority string) hostClass {
 	candidates := []string{authority}
 	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
 		candidates = append(candidates, authority[at+1:])
@@ -79,12 +103,11 @@ func isInternalAuthority(authority string) bool {
 			candidates = append(candidates, authority[first+1:])
 		}
 	}
+	best := hostPublic
 	for _, c := range candidates {
-		if isInternalHost(hostOf(c)) {
-			return true
-		}
+		best = max(best, classifyHost(hostOf(c)))
 	}
-	return false
+	return best
 }
 
 // hostOf strips user information, a port and IPv6 brackets.
@@ -105,40 +128,55 @@ func hostOf(authority string) string {
 	return strings.TrimRight(authority, `.\`)
 }
 
-func isInternalHost(host string) bool {
+func classifyHost(host string) hostClass {
 	if host == "" {
-		return false
+		return hostPublic
 	}
 	if i := strings.IndexByte(host, '%'); i >= 0 {
 		host = host[:i] // IPv6 zone
 	}
 	for _, name := range internalHostNames {
 		if host == name {
-			return true
+			return hostInternal
 		}
 	}
 	for _, suffix := range internalHostSuffixes {
 		if strings.HasSuffix(host, suffix) {
-			return true
+			return hostInternal
 		}
 	}
 	if addr, ok := parseLooseIP(host); ok {
-		return isInternalAddr(addr)
+		if isInternalAddr(addr) {
+			return hostInternal
+		}
+		if addr.Unmap().IsPrivate() {
+			if netip.MustParseAddr(addr.Unmap().String()).String() != host {
+				return hostInternal // a private address spelled to slip past a filter
+			}
+			return hostPrivate
+		}
+		return hostPublic
 	}
-	// Wildcard DNS names such as 127.0.0.1.nip.io embed the address.
-	for _, suffix := range []string{".nip.io", ".xip.io", ".sslip.io", ".traefik.me", ".lvh.me"} {
+	// Wildcard DNS names such as 127.0.0.1.nip.io embed an address, and
+	// redirect services such as r3dir.me answer with a redirect to one.
+	for _, suffix := range []string{".nip.io", ".xip.io", ".sslip.io", ".traefik.me", ".lvh.me", ".r3dir.me", ".localh.st"} {
 		if strings.HasSuffix(host, suffix) {
-			return true
+			return hostInternal
 		}
 	}
-	return false
+	return hostPublic
 }
 
+// isInternalAddr reports whether addr is the host itself, link-local, or an
+// address range that cloud metadata services use.
 func isInternalAddr(addr netip.Addr) bool {
 	addr = addr.Unmap()
-	if addr.IsLoopback() || addr.IsPrivate() || addr.IsLinkLocalUnicast() || addr.IsUnspecified() ||
+	if addr.IsLoopback() || addr.IsLinkLocalUnicast() || addr.IsUnspecified() ||
 		addr.IsLinkLocalMulticast() || addr.IsInterfaceLocalMulticast() {
 		return true
+	}
+	if addr.Is6() && addr.As16()[0] == 0xfd && addr.As16()[1] == 0x00 && addr.As16()[2] == 0x0e && addr.As16()[3] == 0xc2 {
+		return true // fd00:ec2::/32, the EC2 metadata service over IPv6
 	}
 	if addr.Is4() {
 		b := addr.As4()
