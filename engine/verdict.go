@@ -58,10 +58,10 @@ type Verdict struct {
 }
 
 // Blocked reports whether the verdict blocks the request.
-func (v *Verdict) Blocked() bool { return v.Action == ActionBlock }
+func (v Verdict) Blocked() bool { return v.Action == ActionBlock }
 
 // Classes returns the classes with findings, highest score first.
-func (v *Verdict) Classes() []string {
+func (v Verdict) Classes() []string {
 	classes := make([]string, 0, len(v.Scores))
 	for c := range v.Scores {
 		classes = append(classes, c)
@@ -82,7 +82,7 @@ func less(scores map[string]int, a, b string) bool {
 }
 
 // RuleIDs returns the distinct rule ids of the findings, in finding order.
-func (v *Verdict) RuleIDs() []string {
+func (v Verdict) RuleIDs() []string {
 	var ids []string
 	for _, f := range v.Findings {
 		dup := false

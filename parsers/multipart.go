@@ -64,7 +64,12 @@ func addPart(doc *Document, part *multipart.Part, maxValue int) bool {
 	path := Path{KeySegment(name)}
 	doc.AddField(LocationMultipart, KindKey, path, name)
 
-	fileName := part.FileName()
+	// Part.FileName returns only the base name, which would hide a
+	// traversal such as ../../shell.php, so the parameter is read raw.
+	fileName := ""
+	if _, params, err := mime.ParseMediaType(part.Header.Get("Content-Disposition")); err == nil {
+		fileName = params["filename"]
+	}
 	if fileName != "" {
 		doc.AddField(LocationMultipart, KindString, append(path, KeySegment(SegmentFileName)), fileName)
 	}

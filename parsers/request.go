@@ -6,8 +6,10 @@ import (
 )
 
 // ParseTarget adds the path and the query parameters of a raw request-target
-// such as /api/users?name[$regex]=^a. The path becomes one LocationPath field,
-// left percent-encoded so that normalization sees how it was sent. An
+// such as /api/users?name[$regex]=^a. The whole path becomes one
+// LocationPath field, and each segment with punctuation that an injection
+// needs becomes a field at its index; both stay percent-encoded so that
+// normalization sees how they were sent. An
 // absolute-form target (http://host/path) is reduced to its path and query.
 func ParseTarget(doc *Document, target string) {
 	if i := strings.Index(target, "://"); i > 0 && !strings.ContainsAny(target[:i], "/?") {
@@ -24,6 +26,19 @@ func ParseTarget(doc *Document, target string) {
 	}
 	if path != "" && path != "/" {
 		doc.AddField(LocationPath, KindString, nil, path)
+		// Each segment is a field of its own as well, because REST routes
+		// bind segments to parameters ("/users/{id}") and an injection must
+		// be judged on the segment, not on the whole path.
+		var segment [1]Segment
+		for i, part := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
+			if part == "" || !strings.ContainsAny(part, "%'\"();<>=`${}|&*!") {
+				continue
+			}
+			segment[0] = IndexSegment(i)
+			if !doc.AddField(LocationPath, KindString, segment[:], part) {
+				return
+			}
+		}
 	}
 	if hasQuery {
 		ParseQuery(doc, LocationQuery, query)

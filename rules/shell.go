@@ -157,7 +157,7 @@ func isScript(s string) bool {
 func nextCommandPosition(s string, i int, prose bool) (pos int, afterSeparator, ok bool) {
 	if i == 0 {
 		j := skipSpaceAndQuotes(s, 0)
-		if j < len(s) && !isSeparator(s[j]) {
+		if j < len(s) && !isSeparator(s[j]) && !strings.HasPrefix(s[j:], "$(") {
 			return j, false, true
 		}
 	}

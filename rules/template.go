@@ -39,16 +39,19 @@ func confirmTemplateExpression(in *Input) bool {
 			}
 			start := i + j + len(d.open)
 			end := strings.Index(s[start:], d.close)
-			var expr string
 			if end < 0 {
-				expr = s[start:]
-			} else {
-				expr = s[start : start+end]
+				// Unclosed: the rest of the value is the expression, and
+				// no later opener can be closed either, so one check
+				// keeps the scan linear.
+				if isTemplateAttack(s[start:]) {
+					return true
+				}
+				break
 			}
-			if isTemplateAttack(expr) {
+			if isTemplateAttack(s[start : start+end]) {
 				return true
 			}
-			i = start
+			i = start + end
 		}
 	}
 	return false

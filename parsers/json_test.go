@@ -1,0 +1,209 @@
+package parsers
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var testLimits = Limits{MaxDepth: 16, MaxFields: 1000, MaxKeyBytes: 64, MaxValueBytes: 256, MaxParts: 10}
+
+// fieldStrings renders fields as "kind path=value" for compact assertions.
+func fieldStrings(d *Document) []string {
+	out := make([]string, 0, len(d.Fields))
+	for _, f := range d.Fields {
+		out = append(out, f.Kind.String()+" "+f.Location.String()+":"+f.Path.String()+"="+f.Value)
+	}
+	return out
+}
+
+func anomalyCodes(d *Document) []AnomalyCode {
+	var codes []AnomalyCode
+	for _, a := range d.Anomalies {
+		codes = append(codes, a.Code)
+	}
+	return codes
+}
+
+func TestParseJSONFields(t *testing.T) {
+	cases := []struct {
+		name   string
+		body   string
+		fields []string
+	}{
+		{
+			name:   "nested object and array",
+			body:   `{"a":{"b":[1,"x",{"c":null}]},"d":true}`,
+			fields: []string{"key body:a=a", "key body:a.b=b", "number body:a.b[0]=1", "string body:a.b[1]=x", "key body:a.b[2].c=c", "null body:a.b[2].c=null", "key body:d=d", "bool body:d=true"},
+		},
+		{
+			name:   "escapes decoded in keys and values",
+			body:   `{"\u0024ne":"\u003cscript\u003e"}`,
+			fields: []string{`key body:["$ne"]=$ne`, `string body:["$ne"]=<script>`},
+		},
+		{
+			name:   "dotted key does not collide with nesting",
+			body:   `{"a.b":1,"a":{"b":2}}`,
+			fields: []string{`key body:["a.b"]=a.b`, `number body:["a.b"]=1`, "key body:a=a", "key body:a.b=b", "number body:a.b=2"},
+		},
+		{
+			name:   "numbers keep their text",
+			body:   `[1e400, -0.000000000000000000001, 123456789012345678901234567890]`,
+			fields: []string{"number body:[0]=1e400", "number body:[1]=-0.000000000000000000001", "number body:[2]=123456789012345678901234567890"},
+		},
+		{
+			name:   "keys matched exact-case",
+			body:   `{"Query":"a","query":"b"}`,
+			fields: []string{"key body:Query=Query", "string body:Query=a", "key body:query=query", "string body:query=b"},
+		},
+		{
+			name:   "scalar document",
+			body:   `"just a string"`,
+			fields: []string{"string body:=just a string"},
+		},
+	}
+	require.NotEmpty(t, cases)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var d Document
+			d.Reset(testLimits)
+			ok := ParseJSON(&d, LocationBody, nil, []byte(tc.body))
+			assert.True(t, ok)
+			assert.Equal(t, tc.fields, fieldStrings(&d))
+			assert.Empty(t, d.Anomalies)
+		})
+	}
+}
+
+func TestParseJSONAnomalies(t *testing.T) {
+	cases := []struct {
+		name      string
+		body      string
+		valid     bool
+		anomalies []AnomalyCode
+		detail    string
+	}{
+		{"duplicate key", `{"to":"a","to":"b"}`, true, []AnomalyCode{AnomalyDuplicateKey}, `duplicate key "to"`},
+		{"duplicate key in nested object", `{"a":{"x":1,"y":2,"x":3}}`, true, []AnomalyCode{AnomalyDuplicateKey}, `duplicate key "x"`},
+		{"byte-order mark", "\xef\xbb\xbf{\"a\":1}", true, []AnomalyCode{AnomalyByteOrderMark}, "byte-order mark"},
+		{"invalid utf-8", "{\"a\":\"\xff\xfe\"}", true, []AnomalyCode{AnomalyInvalidUTF8}, "not valid UTF-8"},
+		{"lone high surrogate", `{"a":"\ud800x"}`, true, []AnomalyCode{AnomalyLoneSurrogate}, `\ud800`},
+		{"lone low surrogate", `{"a":"\udc00"}`, true, []AnomalyCode{AnomalyLoneSurrogate}, `\udc00`},
+		{"line comment", "{\"a\":1 // note\n}", false, []AnomalyCode{AnomalyJSONComment}, "comment"},
+		{"block comment", `{/* x */"a":1}`, false, []AnomalyCode{AnomalyJSONComment}, "comment"},
+		{"second document", `{"a":1}{"b":2}`, false, []AnomalyCode{AnomalyTrailingData}, "second JSON document"},
+		{"trailing garbage", `{"a":1} x`, false, []AnomalyCode{AnomalyTrailingData}, "data after the JSON value"},
+		{"truncated", `{"a":`, false, []AnomalyCode{AnomalyMalformedJSON}, "invalid JSON at offset"},
+		{"undefined literal", `{"a":undefined}`, false, []AnomalyCode{AnomalyMalformedJSON}, "invalid JSON"},
+		{"raw NUL byte", "{\"a\":\"x\x00\"}", true, []AnomalyCode{AnomalyNulByte}, "NUL"},
+	}
+	require.NotEmpty(t, cases)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var d Document
+			d.Reset(testLimits)
+			ok := ParseJSON(&d, LocationBody, nil, []byte(tc.body))
+			assert.Equal(t, tc.valid, ok)
+			for _, code := range tc.anomalies {
+				assert.Contains(t, anomalyCodes(&d), code)
+			}
+			require.NotEmpty(t, d.Anomalies)
+			assert.Contains(t, d.Anomalies[0].Detail, tc.detail)
+			if !tc.valid {
+				last := d.Fields[len(d.Fields)-1]
+				assert.Equal(t, KindRaw, last.Kind, "an unparsed body is still scanned raw")
+			}
+		})
+	}
+}
+
+func TestParseJSONKeepsEveryDuplicate(t *testing.T) {
+	var d Document
+	d.Reset(testLimits)
+	ParseJSON(&d, LocationBody, nil, []byte(`{"to":"acct-1","to":"acct-2"}`))
+	assert.Equal(t, []string{"key body:to=to", "string body:to=acct-1", "key body:to=to", "string body:to=acct-2"}, fieldStrings(&d))
+}
+
+func TestParseJSONLimits(t *testing.T) {
+	cases := []struct {
+		name    string
+		body    string
+		limits  Limits
+		anomaly AnomalyCode
+	}{
+		{"depth", strings.Repeat("[", 20) + strings.Repeat("]", 20), Limits{MaxDepth: 8}, AnomalyDepthLimit},
+		{"million-deep nesting stops at the limit", strings.Repeat("[", 1_000_000), Limits{MaxDepth: 64}, AnomalyDepthLimit},
+		{"fields", `[` + strings.Repeat(`1,`, 50) + `1]`, Limits{MaxFields: 10}, AnomalyFieldLimit},
+		{"key length", `{"` + strings.Repeat("k", 100) + `":1}`, Limits{MaxKeyBytes: 10}, AnomalyKeyLength},
+		{"value length", `{"a":"` + strings.Repeat("v", 100) + `"}`, Limits{MaxValueBytes: 10}, AnomalyValueLength},
+	}
+	require.NotEmpty(t, cases)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var d Document
+			d.Reset(tc.limits)
+			ParseJSON(&d, LocationBody, nil, []byte(tc.body))
+			assert.Contains(t, anomalyCodes(&d), tc.anomaly)
+			if tc.limits.MaxFields > 0 {
+				assert.LessOrEqual(t, len(d.Fields), tc.limits.MaxFields+1, "one raw field may follow the limit")
+			}
+			for _, f := range d.Fields {
+				if tc.limits.MaxKeyBytes > 0 && f.Kind == KindKey {
+					assert.LessOrEqual(t, len(f.Value), tc.limits.MaxKeyBytes)
+				}
+				if tc.limits.MaxValueBytes > 0 && f.Kind == KindString {
+					assert.LessOrEqual(t, len(f.Value), tc.limits.MaxValueBytes)
+				}
+			}
+		})
+	}
+}
+
+func TestParseJSONManyDuplicateKeys(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("{")
+	for i := 0; i < 100_000; i++ {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`"k":1`)
+	}
+	b.WriteString("}")
+	var d Document
+	d.Reset(Limits{MaxFields: 1_000_000})
+	ParseJSON(&d, LocationBody, nil, []byte(b.String()))
+	assert.Contains(t, anomalyCodes(&d), AnomalyDuplicateKey)
+	assert.LessOrEqual(t, len(d.Anomalies), maxAnomaliesPerCode, "anomalies of one code are bounded")
+}
+
+func TestDocumentResetReuses(t *testing.T) {
+	var d Document
+	d.Reset(testLimits)
+	ParseJSON(&d, LocationBody, nil, []byte(`{"a":"b","a":"c"}`))
+	require.NotEmpty(t, d.Fields)
+	require.NotEmpty(t, d.Anomalies)
+	d.Reset(testLimits)
+	assert.Empty(t, d.Fields)
+	assert.Empty(t, d.Anomalies)
+	ParseJSON(&d, LocationBody, nil, []byte(`{"x":1}`))
+	assert.Equal(t, []string{"key body:x=x", "number body:x=1"}, fieldStrings(&d))
+}
+
+func TestPathString(t *testing.T) {
+	cases := []struct {
+		path Path
+		want string
+	}{
+		{Path{KeySegment("a"), KeySegment("b")}, "a.b"},
+		{Path{KeySegment("a.b")}, `["a.b"]`},
+		{Path{KeySegment("a"), IndexSegment(2), KeySegment("$ne")}, `a[2]["$ne"]`},
+		{Path{IndexSegment(0)}, "[0]"},
+		{nil, ""},
+	}
+	require.NotEmpty(t, cases)
+	for _, tc := range cases {
+		assert.Equal(t, tc.want, tc.path.String())
+	}
+}

