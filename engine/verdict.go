@@ -99,10 +99,19 @@ func (v Verdict) RuleIDs() []string {
 	return ids
 }
 
-// evidence returns a copy of s cut to MaxEvidenceBytes on a rune boundary,
-// with control characters other than tab replaced so that it prints on one
-// line. The copy keeps findings valid after the request body is reused.
+// evidence returns a copy of s with control characters other than tab
+// replaced, so that it prints on one line, cut to MaxEvidenceBytes on a rune
+// boundary. The copy keeps findings valid after the request body is reused.
 func evidence(s string) string {
+	if len(s) > 4*MaxEvidenceBytes {
+		s = s[:4*MaxEvidenceBytes] // bound the work; the cut below is exact
+	}
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 && r != '\t' || r == 0x7f {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
 	if len(s) > MaxEvidenceBytes {
 		cut := MaxEvidenceBytes
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
@@ -110,10 +119,5 @@ func evidence(s string) string {
 		}
 		s = s[:cut]
 	}
-	return strings.Map(func(r rune) rune {
-		if r < 0x20 && r != '\t' || r == 0x7f {
-			return '\uFFFD'
-		}
-		return r
-	}, strings.Clone(s))
+	return strings.Clone(s)
 }
