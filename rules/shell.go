@@ -116,7 +116,7 @@ func hasSubcommand(name, args string) bool {
 // isBareCommandEnd reports whether nothing but quotes and separators follow
 // a command name, as in ";id;" or "| whoami".
 func isBareCommandEnd(args string) bool {
-	return strings.TrimSpace(strings.Trim(args, `'";|&`+"`\n\r")) == ""
+	return strings.TrimSpace(strings.Trim(args, `'";|&)`+"`\n\r")) == ""
 }
 
 // isProse reports whether s reads as text with inline code, such as Markdown
