@@ -24,7 +24,7 @@ const (
 const benignGraphQLQuery = "query Products($first: Int) { products(first: $first) { edges { node { id title } } } }"
 
 // Place returns the request for a record: a request record as written, and a
-// payload record placed as its placement says:
+// payload record placed as its placement field directs:
 //
 //   - json-value: the value of "q" in a JSON object POSTed to /api/search;
 //   - query-param: percent-decoded once ('+' as space), then placed as a

@@ -1,7 +1,7 @@
 // Package corpus reads evaluation corpora, places payloads into whole
 // requests and measures an engine's detection and false-positive rates.
 //
-// A corpus file is JSON Lines with two record shapes, told apart per line:
+// A corpus file is JSON Lines with two record shapes, distinguished per line:
 //
 //   - a payload record: {"id", "source", "class", "placement", "payload",
 //     "expect"}, a string with a suggested place in a request;

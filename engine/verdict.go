@@ -5,7 +5,7 @@ import (
 	"unicode/utf8"
 )
 
-// Action is what a gateway should do with a request.
+// Action is the decision a gateway applies to a request.
 type Action string
 
 // The actions of a verdict.

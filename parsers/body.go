@@ -10,7 +10,7 @@ import (
 	"github.com/bytedance/sonic"
 )
 
-// BodyFormat is how ParseBody read a body.
+// BodyFormat is the format ParseBody read a body as.
 type BodyFormat uint8
 
 // The body formats.
@@ -44,7 +44,7 @@ func (f BodyFormat) String() string {
 //   - application/json and any +json type are parsed as JSON;
 //   - text/plain, a missing or empty type, and form types whose body is a
 //     valid JSON document are parsed as JSON too, because common frameworks
-//     parse such bodies as JSON whatever the header says;
+//     parse such bodies as JSON whatever the header declares;
 //   - application/x-www-form-urlencoded is parsed with bracket notation;
 //   - multipart/form-data is parsed part by part;
 //   - every other type is scanned raw, never skipped.

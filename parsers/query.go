@@ -11,7 +11,7 @@ import (
 // as Express (qs) and PHP expand it, so a[b][$ne]=1 becomes the path
 // a.b["$ne"] and a[]=1&a[]=2 becomes a[0] and a[1]. Every repeated parameter
 // is kept, and every key along a bracket path is added as a KindKey field so
-// that operator keys are seen where the backend sees them.
+// that operator keys are inspected where the backend reads them.
 //
 // Brackets nested deeper than the depth limit are reported and the rest of
 // the key is kept as one literal segment, which is what qs does past its own

@@ -9,7 +9,7 @@ import (
 // such as /api/users?name[$regex]=^a. The whole path becomes one
 // LocationPath field, and each segment with punctuation that an injection
 // needs becomes a field at its index; both stay percent-encoded so that
-// normalization sees how they were sent. An
+// normalization decodes them as the backend would. An
 // absolute-form target (http://host/path) is reduced to its path and query.
 func ParseTarget(doc *Document, target string) {
 	if i := strings.Index(target, "://"); i > 0 && !strings.ContainsAny(target[:i], "/?") {

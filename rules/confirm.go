@@ -10,7 +10,7 @@ import (
 	"github.com/fieldwall/fieldwall/parsers"
 )
 
-// Input is what a confirmer or check reads: one field and its views.
+// Input is the data a confirmer or check reads: one field and its views.
 type Input struct {
 	Field *parsers.Field
 	// Raw is the value as the parser produced it.

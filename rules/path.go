@@ -52,7 +52,7 @@ var systemRoots = []string{
 
 // confirmPathTraversal accepts a value that climbs directories (../ or ..\ in
 // any decoded form, or .. repeated with any separator), names a file that
-// only an attacker asks for, is an absolute path into system directories,
+// only an attacker requests, is an absolute path into system directories,
 // uses a PHP stream wrapper or filter, or cuts a path with a NUL byte.
 func confirmPathTraversal(in *Input) bool {
 	s := strings.ReplaceAll(in.Lower, `\`, "/")

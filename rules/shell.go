@@ -152,7 +152,7 @@ func isScript(s string) bool {
 
 // nextCommandPosition returns the offset at or after i where a shell may
 // start a command: the start of the value, or the first byte after a
-// separator. afterSeparator tells the two apart. In prose, backquotes are
+// separator. afterSeparator distinguishes the two. In prose, backquotes are
 // not separators.
 func nextCommandPosition(s string, i int, prose bool) (pos int, afterSeparator, ok bool) {
 	if i == 0 {
