@@ -19,12 +19,12 @@ var detectionFloors = map[string]int{
 	"graphql": 8,
 	"nosqli":  51,
 	"parser":  1,
-	"path":    26048,
+	"path":    26050,
 	"proto":   1,
 	"sqli":    18073,
 	"ssrf":    95,
 	"ssti":    107,
-	"xss":     3218,
+	"xss":     3219,
 }
 
 // falsePositiveCeilings are the benign cases per file that the default

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/fieldwall/fieldwall/graphql"
 	"github.com/fieldwall/fieldwall/rules"
 )
 
@@ -25,9 +26,22 @@ type Config struct {
 	// request is blocked.
 	DetectOnly bool `json:"detect_only,omitempty"`
 
+	// FailOpen lets a request through when its inspection could not finish:
+	// findings marked Incomplete (a limit hit, a body that does not parse,
+	// an internal error) are reported but do not count toward blocking.
+	// The default, false, blocks such requests, because a request that was
+	// not inspected in full may carry anything. Other findings on the same
+	// request still block.
+	FailOpen bool `json:"fail_open,omitempty"`
+
 	// Limits bound the work on one request. Zero fields take their value
 	// from DefaultLimits.
 	Limits Limits `json:"limits,omitempty"`
+
+	// GraphQL configures which requests are GraphQL requests and the
+	// limits and policies of their analysis. Zero fields take the defaults
+	// of package graphql.
+	GraphQL graphql.Options `json:"graphql"`
 
 	// Rules replaces the built-in rules when non-nil.
 	Rules []*rules.Rule `json:"-"`
@@ -70,6 +84,8 @@ type Limits struct {
 	MaxKeyBytes int `json:"max_key_bytes,omitempty"`
 	// MaxValueBytes bounds one value.
 	MaxValueBytes int `json:"max_value_bytes,omitempty"`
+	// MaxNumberBytes bounds the text of one JSON number.
+	MaxNumberBytes int `json:"max_number_bytes,omitempty"`
 	// MaxParts bounds the parts of a multipart body.
 	MaxParts int `json:"max_parts,omitempty"`
 }
@@ -94,6 +110,10 @@ var DefaultLimits = Limits{
 	MaxValueBytes: 1 << 20,
 	// 1,000 parts is more than any upload form has.
 	MaxParts: 1000,
+	// Real API numbers have a few dozen digits at most (a 64-bit integer
+	// has 20, a float64 in exponent form about 24). 1,000 leaves wide room
+	// and stops numbers built to make a backend's conversion slow.
+	MaxNumberBytes: 1000,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -115,6 +135,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxParts > 0 {
 		d.MaxParts = l.MaxParts
+	}
+	if l.MaxNumberBytes > 0 {
+		d.MaxNumberBytes = l.MaxNumberBytes
 	}
 	return d
 }

@@ -5,11 +5,13 @@
 package engine
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/fieldwall/fieldwall/graphql"
 	"github.com/fieldwall/fieldwall/parsers"
 	"github.com/fieldwall/fieldwall/rules"
 )
@@ -108,21 +110,31 @@ type state struct {
 	generation uint32
 	findings   []Finding
 	path       string
+	input      rules.Input
 }
 
-// Inspect inspects one request. It never panics on any input and never
-// returns a partial verdict: what it could not read is a finding.
-func (e *Engine) Inspect(req *Request) Verdict {
+// Inspect inspects one request and returns its verdict. What it could not
+// read is a finding, not a silent pass. A panic inside the engine, which the
+// fuzz targets exist to rule out, is recovered and turned into a blocking
+// finding of class "internal", so that a bug fails closed.
+func (e *Engine) Inspect(req *Request) (verdict Verdict) {
 	st := e.pool.Get().(*state)
-	defer e.pool.Put(st)
+	defer func() {
+		if r := recover(); r != nil {
+			verdict = internalErrorVerdict(r, &e.config)
+			return // the state may be inconsistent, so it is not pooled
+		}
+		e.pool.Put(st)
+	}()
 
 	st.findings = st.findings[:0]
 	st.doc.Reset(parsers.Limits{
-		MaxDepth:      e.limits.MaxDepth,
-		MaxFields:     e.limits.MaxFields,
-		MaxKeyBytes:   e.limits.MaxKeyBytes,
-		MaxValueBytes: e.limits.MaxValueBytes,
-		MaxParts:      e.limits.MaxParts,
+		MaxDepth:       e.limits.MaxDepth,
+		MaxFields:      e.limits.MaxFields,
+		MaxKeyBytes:    e.limits.MaxKeyBytes,
+		MaxValueBytes:  e.limits.MaxValueBytes,
+		MaxParts:       e.limits.MaxParts,
+		MaxNumberBytes: e.limits.MaxNumberBytes,
 	})
 	e.parse(st, req)
 
@@ -133,6 +145,9 @@ func (e *Engine) Inspect(req *Request) Verdict {
 		a := &st.doc.Anomalies[i]
 		for _, ri := range e.program.AnomalyRules(a.Code) {
 			e.addFinding(st, e.program.Rule(int(ri)), a.Location, a.Path, a.Detail)
+			if a.Code.Incomplete() && len(st.findings) > 0 {
+				st.findings[len(st.findings)-1].Incomplete = true
+			}
 		}
 	}
 	return e.score(st)
@@ -143,7 +158,12 @@ func (e *Engine) parse(st *state, req *Request) {
 	doc := &st.doc
 	target := req.Target
 	st.path, _, _ = strings.Cut(target, "?")
-	parsers.ParseTarget(doc, target)
+	inspected := req.Body[:min(len(req.Body), e.limits.MaxBodyBytes)]
+	gql := graphql.Request{Method: req.Method, Target: target, Header: req.Header, Body: inspected}
+	isGraphQL := graphql.Parse(doc, gql, e.config.GraphQL)
+	if !isGraphQL {
+		parsers.ParseTarget(doc, target)
+	}
 
 	for _, name := range e.headers {
 		for _, v := range req.Header.Values(name) {
@@ -160,7 +180,9 @@ func (e *Engine) parse(st *state, req *Request) {
 			strconv.Itoa(len(body))+" bytes, limit "+strconv.Itoa(max))
 		body = body[:max]
 	}
-	parsers.ParseBody(doc, req.Header.Get("Content-Type"), body)
+	if !isGraphQL {
+		parsers.ParseBody(doc, req.Header.Get("Content-Type"), body)
+	}
 }
 
 // inspectField runs every rule that targets the field and whose keywords
@@ -170,7 +192,10 @@ func (e *Engine) inspectField(st *state, f *parsers.Field) {
 	if st.norm.doubleEncoded {
 		st.doc.AddAnomaly(parsers.AnomalyDoubleEncoding, f.Location, f.Path, "value decodes more than once")
 	}
-	in := rules.Input{
+	// The input lives in the pooled state: a local would escape to the heap
+	// through the confirmer calls and cost one allocation per field.
+	in := &st.input
+	*in = rules.Input{
 		Field:   f,
 		Raw:     f.Value,
 		Decoded: bytesToString(st.norm.decoded),
@@ -205,7 +230,7 @@ func (e *Engine) inspectField(st *state, f *parsers.Field) {
 		if !r.AppliesTo(f.Location, f.Kind) {
 			continue
 		}
-		if e.program.Matches(ri, &in) {
+		if e.program.Matches(ri, in) {
 			e.addFinding(st, r, f.Location, f.Path, in.Decoded)
 		}
 	}
@@ -243,11 +268,18 @@ func (e *Engine) score(st *state) Verdict {
 	v.Findings = make([]Finding, len(st.findings))
 	copy(v.Findings, st.findings)
 	v.Scores = make(map[string]int)
+	blocking := v.Scores
+	if e.config.FailOpen {
+		blocking = make(map[string]int)
+	}
 	for _, f := range v.Findings {
 		sev, _ := rules.ParseSeverity(f.Severity)
 		v.Scores[f.Class] += sev.Score()
+		if e.config.FailOpen && !f.Incomplete {
+			blocking[f.Class] += sev.Score()
+		}
 	}
-	for _, score := range v.Scores {
+	for _, score := range blocking {
 		if score >= e.threshold {
 			v.Action = ActionBlock
 			if e.config.DetectOnly {
@@ -257,4 +289,29 @@ func (e *Engine) score(st *state) Verdict {
 		}
 	}
 	return v
+}
+
+// internalErrorVerdict is the verdict for a request whose inspection
+// panicked.
+func internalErrorVerdict(cause any, cfg *Config) Verdict {
+	action := ActionBlock
+	switch {
+	case cfg.FailOpen:
+		action = ActionAllow
+	case cfg.DetectOnly:
+		action = ActionLog
+	}
+	return Verdict{
+		Action: action,
+		Scores: map[string]int{"internal": rules.Critical.Score()},
+		Findings: []Finding{{
+			Incomplete: true,
+			RuleID:     "engine-internal-error",
+			Class:      "internal",
+			Severity:   rules.Critical.String(),
+			Location:   "request",
+			Evidence:   evidence(fmt.Sprint(cause)),
+			Message:    "inspection failed with an internal error; please report it with the request",
+		}},
+	}
 }

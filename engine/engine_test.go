@@ -289,3 +289,25 @@ func TestInspectNeverPanics(t *testing.T) {
 		}
 	}
 }
+
+func TestFailOpenPolicy(t *testing.T) {
+	oversized := jsonRequest("/x", `{"a":"`+strings.Repeat("x", 200)+`"}`)
+	malformed := jsonRequest("/x", `{"a":`)
+	attackOverLimit := jsonRequest("/x", `{"q":"<script>alert(1)</script>","pad":"`+strings.Repeat("x", 200)+`"}`)
+	limits := engine.Limits{MaxBodyBytes: 100}
+
+	closed := newEngine(t, engine.Config{Limits: limits})
+	open := newEngine(t, engine.Config{Limits: limits, FailOpen: true})
+
+	for name, req := range map[string]*engine.Request{"oversized": oversized, "malformed": malformed} {
+		v := closed.Inspect(req)
+		assert.True(t, v.Blocked(), "%s blocks by default", name)
+		require.NotEmpty(t, v.Findings)
+		assert.True(t, v.Findings[0].Incomplete, "%s finding is marked incomplete", name)
+
+		v = open.Inspect(req)
+		assert.False(t, v.Blocked(), "%s passes when failing open", name)
+		assert.NotEmpty(t, v.Findings, "%s is still reported", name)
+	}
+	assert.True(t, open.Inspect(attackOverLimit).Blocked(), "an attack found in the inspected prefix still blocks")
+}

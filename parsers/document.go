@@ -27,6 +27,32 @@ const (
 	AnomalyMalformedQuery
 	AnomalyContentTypeMismatch
 	AnomalyNulByte
+
+	// GraphQL anomalies, reported by package graphql.
+	AnomalyGraphQLParseError
+	AnomalyGraphQLDocumentSize
+	AnomalyGraphQLTokenLimit
+	AnomalyGraphQLInvalidUTF8
+	AnomalyGraphQLDepth
+	AnomalyGraphQLAliases
+	AnomalyGraphQLRootFields
+	AnomalyGraphQLRepeatedField
+	AnomalyGraphQLFieldDirectives
+	AnomalyGraphQLDirectives
+	AnomalyGraphQLFragments
+	AnomalyGraphQLFragmentCycle
+	AnomalyGraphQLOperations
+	AnomalyGraphQLBatch
+	AnomalyGraphQLCost
+	AnomalyGraphQLIntrospection
+	AnomalyGraphQLFederation
+	AnomalyGraphQLMutationOverGET
+	AnomalyGraphQLSimpleRequest
+	AnomalyGraphQLOperationName
+	AnomalyGraphQLInvalidRequest
+	AnomalyGraphQLDuplicateParameter
+	AnomalyGraphQLParameterCase
+	AnomalyGraphQLMutationRepeat
 )
 
 var anomalyNames = [...]string{
@@ -49,6 +75,31 @@ var anomalyNames = [...]string{
 	AnomalyMalformedQuery:      "malformed-query",
 	AnomalyContentTypeMismatch: "content-type-mismatch",
 	AnomalyNulByte:             "nul-byte",
+
+	AnomalyGraphQLParseError:         "graphql-parse-error",
+	AnomalyGraphQLDocumentSize:       "graphql-document-size",
+	AnomalyGraphQLTokenLimit:         "graphql-token-limit",
+	AnomalyGraphQLInvalidUTF8:        "graphql-invalid-utf8",
+	AnomalyGraphQLDepth:              "graphql-depth",
+	AnomalyGraphQLAliases:            "graphql-aliases",
+	AnomalyGraphQLRootFields:         "graphql-root-fields",
+	AnomalyGraphQLRepeatedField:      "graphql-repeated-field",
+	AnomalyGraphQLFieldDirectives:    "graphql-field-directives",
+	AnomalyGraphQLDirectives:         "graphql-directives",
+	AnomalyGraphQLFragments:          "graphql-fragments",
+	AnomalyGraphQLFragmentCycle:      "graphql-fragment-cycle",
+	AnomalyGraphQLOperations:         "graphql-operations",
+	AnomalyGraphQLBatch:              "graphql-batch",
+	AnomalyGraphQLCost:               "graphql-cost",
+	AnomalyGraphQLIntrospection:      "graphql-introspection",
+	AnomalyGraphQLFederation:         "graphql-federation",
+	AnomalyGraphQLMutationOverGET:    "graphql-mutation-get",
+	AnomalyGraphQLSimpleRequest:      "graphql-simple-request",
+	AnomalyGraphQLOperationName:      "graphql-operation-name",
+	AnomalyGraphQLInvalidRequest:     "graphql-invalid-request",
+	AnomalyGraphQLDuplicateParameter: "graphql-duplicate-parameter",
+	AnomalyGraphQLParameterCase:      "graphql-parameter-case",
+	AnomalyGraphQLMutationRepeat:     "graphql-mutation-repeat",
 }
 
 func (c AnomalyCode) String() string {
@@ -96,7 +147,12 @@ type Limits struct {
 	MaxFields     int // fields per request, keys included
 	MaxKeyBytes   int // bytes of one key; longer keys are inspected up to this length
 	MaxValueBytes int // bytes of one value; longer values are inspected up to this length
-	MaxParts      int // parts of one multipart body
+	// MaxNumberBytes bounds the text of one JSON number. Some backends
+	// convert long integer strings in time quadratic in their length, so a
+	// number of a million digits is an attack on the backend even though
+	// it is valid JSON.
+	MaxNumberBytes int
+	MaxParts       int // parts of one multipart body
 }
 
 // Document collects the fields and anomalies of one request. Its zero value is
@@ -110,9 +166,8 @@ type Document struct {
 	// stays valid.
 	segments []Segment
 
-	limits      Limits
-	fieldsFull  bool
-	anomalyMask uint64 // anomaly codes already reported once without a path
+	limits     Limits
+	fieldsFull bool
 }
 
 // Reset empties the document and sets the limits for the next request.
@@ -125,7 +180,6 @@ func (d *Document) Reset(limits Limits) {
 	d.segments = d.segments[:0]
 	d.limits = limits
 	d.fieldsFull = false
-	d.anomalyMask = 0
 }
 
 // Limits returns the limits set by the last Reset.

@@ -347,12 +347,19 @@ func (v *jsonVisitor) OnBool(b bool) error {
 	return v.scalar(KindBool, "false")
 }
 
-func (v *jsonVisitor) OnInt64(_ int64, n json.Number) error {
-	return v.scalar(KindNumber, string(n))
-}
+func (v *jsonVisitor) OnInt64(_ int64, n json.Number) error     { return v.number(string(n)) }
+func (v *jsonVisitor) OnFloat64(_ float64, n json.Number) error { return v.number(string(n)) }
 
-func (v *jsonVisitor) OnFloat64(_ float64, n json.Number) error {
-	return v.scalar(KindNumber, string(n))
+// number adds a number field, reporting and clipping one whose text is
+// longer than MaxNumberBytes.
+func (v *jsonVisitor) number(text string) error {
+	if max := v.doc.limits.MaxNumberBytes; max > 0 && len(text) > max {
+		v.beginValue()
+		v.doc.AddAnomaly(AnomalyValueLength, v.loc, v.path, "number of "+strconv.Itoa(len(text))+" characters, limit "+strconv.Itoa(max))
+		v.endValue()
+		text = text[:max]
+	}
+	return v.scalar(KindNumber, text)
 }
 
 func (v *jsonVisitor) begin(isArray bool) error {
