@@ -38,6 +38,10 @@ type Finding struct {
 	// MaxEvidenceBytes.
 	Evidence string `json:"evidence"`
 	Message  string `json:"message"`
+	// Incomplete marks a finding that means part of the request was not
+	// inspected: a limit was hit, a body could not be parsed, or the
+	// engine failed. Config.FailOpen decides whether such findings block.
+	Incomplete bool `json:"incomplete,omitempty"`
 }
 
 // Field returns "location:path", the form that exclusions match.
