@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -15,10 +16,12 @@ const maxDecodeRounds = 3
 
 // normalizer computes the views of one value into buffers it reuses, so that
 // a warm normalizer allocates only when a value needs HTML-entity or Unicode
-// folding.
+// folding. A view that equals the one it derives from shares its memory
+// instead of being copied, which makes plain lower-case values free.
 type normalizer struct {
+	// decoded, lower, folded and rawLower are the views. They point into the
+	// buffers below or into the value itself, and are read-only.
 	decoded []byte
-	scratch []byte
 	lower   []byte
 	folded  []byte
 	// rawLower is the undecoded value in lower case, kept only when decoding
@@ -27,34 +30,98 @@ type normalizer struct {
 	// doubleEncoded is set when percent-decoding changed a value that an
 	// earlier round had already percent-decoded.
 	doubleEncoded bool
+
+	decodeBuf   []byte
+	scratch     []byte
+	lowerBuf    []byte
+	foldedBuf   []byte
+	rawLowerBuf []byte
+}
+
+// Flags of scanValue: what a value needs beyond sharing memory.
+const (
+	needsDecode = 1 << iota // '%', '&', '\\' or a non-ASCII byte
+	hasUpper                // an ASCII upper-case letter
+	needsFold               // a comment opener or whitespace other than single spaces
+)
+
+// scanValue returns the flags of b in one pass.
+func scanValue(b []byte) int {
+	flags := 0
+	prev := byte(0)
+	for _, c := range b {
+		switch {
+		case c == '%' || c == '&' || c == '\\' || c >= utf8.RuneSelf:
+			flags |= needsDecode
+		case 'A' <= c && c <= 'Z':
+			flags |= hasUpper
+		case c < ' ' || c == ' ' && prev == ' ' || c == '*' && prev == '/':
+			flags |= needsFold
+		}
+		prev = c
+	}
+	return flags
 }
 
 // normalize computes the decoded, lower-case and folded views of value.
 func (n *normalizer) normalize(value string) {
 	n.doubleEncoded = false
-	n.decoded = append(n.decoded[:0], value...)
+	n.rawLower = n.rawLower[:0]
+	raw := unsafe.Slice(unsafe.StringData(value), len(value))
+
+	flags := scanValue(raw)
+	if flags&needsDecode == 0 {
+		n.decoded = raw
+	} else {
+		n.decode(value)
+		flags = scanValue(n.decoded)
+		if string(n.decoded) != value {
+			n.rawLowerBuf = appendLower(n.rawLowerBuf[:0], raw)
+			n.rawLower = n.rawLowerBuf
+		}
+	}
+
+	if flags&(hasUpper|needsDecode) == 0 {
+		n.lower = n.decoded
+	} else {
+		n.lowerBuf = appendLower(n.lowerBuf[:0], n.decoded)
+		n.lower = n.lowerBuf
+	}
+	if flags&needsFold == 0 {
+		n.folded = n.lower
+	} else {
+		n.foldedBuf = appendFolded(n.foldedBuf[:0], n.lower)
+		n.folded = n.foldedBuf
+	}
+}
+
+// decode sets n.decoded to value with percent-encoding, HTML entities and
+// backslash escapes undone, in rounds until nothing changes, then overlong
+// UTF-8 and Unicode compatibility forms folded.
+func (n *normalizer) decode(value string) {
+	n.decodeBuf = append(n.decodeBuf[:0], value...)
 	percentRounds := 0
 	for round := 0; round < maxDecodeRounds; round++ {
 		changed := false
-		if bytes.IndexByte(n.decoded, '%') >= 0 {
-			n.scratch = percentDecode(n.scratch[:0], n.decoded)
-			if !bytes.Equal(n.scratch, n.decoded) {
+		if bytes.IndexByte(n.decodeBuf, '%') >= 0 {
+			n.scratch = percentDecode(n.scratch[:0], n.decodeBuf)
+			if !bytes.Equal(n.scratch, n.decodeBuf) {
 				percentRounds++
 				changed = true
-				n.decoded, n.scratch = n.scratch, n.decoded
+				n.decodeBuf, n.scratch = n.scratch, n.decodeBuf
 			}
 		}
-		if bytes.IndexByte(n.decoded, '&') >= 0 {
-			if s := html.UnescapeString(string(n.decoded)); s != string(n.decoded) {
-				n.decoded = append(n.decoded[:0], s...)
+		if bytes.IndexByte(n.decodeBuf, '&') >= 0 {
+			if s := html.UnescapeString(string(n.decodeBuf)); s != string(n.decodeBuf) {
+				n.decodeBuf = append(n.decodeBuf[:0], s...)
 				changed = true
 			}
 		}
-		if bytes.IndexByte(n.decoded, '\\') >= 0 {
-			n.scratch = backslashDecode(n.scratch[:0], n.decoded)
-			if !bytes.Equal(n.scratch, n.decoded) {
+		if bytes.IndexByte(n.decodeBuf, '\\') >= 0 {
+			n.scratch = backslashDecode(n.scratch[:0], n.decodeBuf)
+			if !bytes.Equal(n.scratch, n.decodeBuf) {
 				changed = true
-				n.decoded, n.scratch = n.scratch, n.decoded
+				n.decodeBuf, n.scratch = n.scratch, n.decodeBuf
 			}
 		}
 		if !changed {
@@ -62,20 +129,15 @@ func (n *normalizer) normalize(value string) {
 		}
 	}
 	n.doubleEncoded = percentRounds > 1
-	if !isASCII(n.decoded) {
-		n.scratch = decodeOverlongUTF8(n.scratch[:0], n.decoded)
-		n.decoded, n.scratch = n.scratch, n.decoded
-		if !isASCII(n.decoded) && utf8.Valid(n.decoded) {
-			n.decoded = norm.NFKC.Append(n.scratch[:0], n.decoded...)
-			n.scratch = n.scratch[:0]
+	if !isASCII(n.decodeBuf) {
+		n.scratch = decodeOverlongUTF8(n.scratch[:0], n.decodeBuf)
+		n.decodeBuf, n.scratch = n.scratch, n.decodeBuf
+		if !isASCII(n.decodeBuf) && utf8.Valid(n.decodeBuf) {
+			n.scratch = norm.NFKC.Append(n.scratch[:0], n.decodeBuf...)
+			n.decodeBuf, n.scratch = n.scratch, n.decodeBuf
 		}
 	}
-	n.lower = appendLower(n.lower[:0], n.decoded)
-	n.folded = appendFolded(n.folded[:0], n.lower)
-	n.rawLower = n.rawLower[:0]
-	if string(n.decoded) != value {
-		n.rawLower = appendLower(n.rawLower, []byte(value))
-	}
+	n.decoded = n.decodeBuf
 }
 
 func isASCII(b []byte) bool {

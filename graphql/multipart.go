@@ -2,13 +2,14 @@ package graphql
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
 	"strconv"
 	"strings"
+
+	"github.com/bytedance/sonic"
 
 	"github.com/fieldwall/fieldwall/parsers"
 )
@@ -141,7 +142,7 @@ func (r *reader) fillOperationsPart(p *part, path parsers.Path, seen int) {
 		r.doc.AddAnomaly(parsers.AnomalyGraphQLDuplicateParameter, parsers.LocationMultipart, path, "more than one operations part")
 	}
 	data := trimJSONSpace(bytes.TrimPrefix(p.content, byteOrderMark))
-	if len(data) == 0 || data[0] != '{' && data[0] != '[' || !json.Valid(data) {
+	if len(data) == 0 || data[0] != '{' && data[0] != '[' || !sonic.Valid(data) {
 		r.doc.AddAnomaly(parsers.AnomalyGraphQLInvalidRequest, parsers.LocationMultipart, path, "operations part is not a JSON object or array")
 		parsers.ParseJSON(r.doc, parsers.LocationMultipart, path, p.content)
 		return

@@ -2,11 +2,12 @@ package graphql
 
 import (
 	"bytes"
-	"encoding/json"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/bytedance/sonic"
 
 	"github.com/fieldwall/fieldwall/parsers"
 )
@@ -399,19 +400,29 @@ func (r *reader) readBody() {
 // and is valid JSON.
 func looksLikeJSON(body []byte) bool {
 	trimmed := trimJSONSpace(bytes.TrimPrefix(body, byteOrderMark))
-	return len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') && json.Valid(trimmed)
+	return len(trimmed) > 0 && (trimmed[0] == '{' || trimmed[0] == '[') && sonic.Valid(trimmed)
 }
 
 // readJSONBody recognises a JSON body as a GraphQL request or batch.
 //
-// NOTE: a UTF-16 body fails json.Valid and is left to parsers.ParseBody,
+// NOTE: a UTF-16 body fails sonic.Valid and is left to parsers.ParseBody,
 // which decodes it but reads the query as one string, so a GraphQL request
 // in UTF-16 gets no structural analysis.
 func (r *reader) readJSONBody(body []byte) {
 	data := bytes.TrimPrefix(body, byteOrderMark)
 	r.bom = len(data) < len(body)
 	data = trimJSONSpace(data)
-	if len(data) == 0 || data[0] != '{' && data[0] != '[' || !json.Valid(data) {
+	if len(data) == 0 || data[0] != '{' && data[0] != '[' {
+		return
+	}
+	// Off the configured endpoints a body is GraphQL only when every request
+	// in it has a query member, so a body without the word is not read
+	// further. Both common spellings are searched; mixed case such as
+	// "qUeRy" is reported on endpoints, where every body is read.
+	if !r.endpoint && !bytes.Contains(data, []byte("uery")) && !bytes.Contains(data, []byte("UERY")) {
+		return
+	}
+	if !sonic.Valid(data) {
 		return
 	}
 	requests, overflow, batch, size := r.readJSONRequests(data, parsers.LocationBody, nil)

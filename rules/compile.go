@@ -57,7 +57,9 @@ func Compile(rules []*Rule) (*Program, error) {
 		switch {
 		case r.Check != "":
 			p.checks[i] = checks[r.Check]
-			p.unfiltered = append(p.unfiltered, int32(i))
+			if len(r.Keywords) == 0 {
+				p.unfiltered = append(p.unfiltered, int32(i))
+			}
 		case r.Anomaly != 0:
 			p.anomalyRules[r.Anomaly] = append(p.anomalyRules[r.Anomaly], int32(i))
 		case len(r.Keywords) == 0:

@@ -49,14 +49,16 @@ var regexLiteralObject = regexp.MustCompile(`\}\s*,\s*\{\s*["']?\w+["']?\s*:\s*/
 // concatenation into a query.
 func confirmNoSQLJavaScript(in *Input) bool {
 	s := in.Lower
-	if operatorInText.MatchString(s) {
+	// Each pattern runs only when the byte it cannot match without occurs,
+	// which keeps ordinary text away from the regular expressions.
+	if strings.IndexByte(s, '$') >= 0 && operatorInText.MatchString(s) {
 		return true
 	}
 	if strings.HasPrefix(s, "db.") && strings.Contains(s, "(") {
 		return true
 	}
-	if regexLiteralObject.MatchString(s) {
+	if strings.IndexByte(s, '}') >= 0 && regexLiteralObject.MatchString(s) {
 		return true
 	}
-	return javaScriptAfterQuote.MatchString(s)
+	return strings.ContainsAny(s, ";&|") && javaScriptAfterQuote.MatchString(s)
 }

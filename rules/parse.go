@@ -238,16 +238,16 @@ func validate(r *Rule) error {
 	if r.Anomaly != 0 {
 		kinds++
 	}
-	if len(r.Keywords) > 0 || r.Confirm != "" || r.Pattern != "" {
+	if r.Confirm != "" || r.Pattern != "" || len(r.Keywords) > 0 && r.Check == "" {
 		kinds++
 	}
 	switch {
 	case kinds == 0:
 		return fmt.Errorf("nothing to match: give keywords, confirm or pattern, or a check, or an anomaly")
 	case kinds > 1:
-		return fmt.Errorf("check and anomaly rules take no keywords, confirm or pattern, and not each other")
-	case len(r.Keywords) > 0 && r.Confirm == "" && r.Pattern == "":
-		// Bare keywords are allowed: the keyword is the signature.
+		return fmt.Errorf("check and anomaly rules take no confirm or pattern, and not each other; anomaly rules take no keywords")
+	case r.Anomaly != 0 && len(r.Keywords) > 0:
+		return fmt.Errorf("check and anomaly rules take no confirm or pattern, and not each other; anomaly rules take no keywords")
 	}
 	return nil
 }

@@ -74,7 +74,8 @@ func TestParseRuleFileErrors(t *testing.T) {
 		{"missing class", "rule a\n severity critical\n keywords \"x\"\n", 1, "missing class"},
 		{"missing severity", "rule a\n class sqli\n keywords \"x\"\n", 1, "missing severity"},
 		{"nothing to match", "rule a\n class sqli\n severity critical\n", 1, "nothing to match"},
-		{"check with keywords", "rule a\n class sqli\n severity critical\n check mongo-operator-key\n keywords \"x\"\n", 1, "check and anomaly rules take no keywords"},
+		{"check with pattern", "rule a\n class sqli\n severity critical\n check mongo-operator-key\n pattern x\n", 1, "check and anomaly rules take no confirm or pattern"},
+		{"anomaly with keywords", "rule a\n class sqli\n severity critical\n anomaly duplicate-key\n keywords \"x\"\n", 1, "anomaly rules take no keywords"},
 		{"missing value", "rule a\n class\n", 2, `directive "class" needs a value`},
 		{"second pattern", "rule a\n class sqli\n pattern a\n pattern b\n", 4, "second pattern"},
 	}

@@ -26,7 +26,8 @@
 //	view       the value the confirmer or pattern reads: decoded (default), folded or raw
 //	targets    values, keys or all (default values)
 //	locations  location names (query, body, header, ...) or all (default)
-//	check      a named structural check (see Checks) instead of keywords
+//	check      a named structural check (see CheckNames); with keywords, the
+//	           check runs only on fields whose views contain one of them
 //	anomaly    a parser anomaly name (see parsers.AnomalyCode) that this rule reports
 //	message    one line for people reading the finding
 //
