@@ -7,6 +7,7 @@ package engine
 import (
 	"fmt"
 	"net/http"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +32,7 @@ type Request struct {
 // concurrent use.
 type Engine struct {
 	program    *rules.Program
+	graphql    *graphql.Inspector
 	config     Config
 	limits     Limits
 	threshold  int
@@ -80,13 +82,20 @@ func New(cfg Config) (*Engine, error) {
 		limits:     cfg.Limits.withDefaults(),
 		threshold:  cfg.Threshold,
 		exclusions: cfg.Exclusions,
+		graphql:    graphql.NewInspector(cfg.GraphQL),
 	}
 	if e.threshold == 0 {
 		e.threshold = rules.Critical.Score()
 	}
-	e.headers = cfg.Headers
-	if e.headers == nil {
-		e.headers = DefaultHeaders
+	headers := cfg.Headers
+	if headers == nil {
+		headers = DefaultHeaders
+	}
+	// Canonical names let parse index http.Header directly; Header.Values
+	// would canonicalize, and allocate, on every request.
+	e.headers = make([]string, len(headers))
+	for i, name := range headers {
+		e.headers[i] = textproto.CanonicalMIMEHeaderKey(name)
 	}
 	e.pool.New = func() any { return &state{seen: make([]uint32, len(active))} }
 	return e, nil
@@ -111,6 +120,7 @@ type state struct {
 	findings   []Finding
 	path       string
 	input      rules.Input
+	graphql    graphql.Request
 }
 
 // Inspect inspects one request and returns its verdict. What it could not
@@ -159,18 +169,19 @@ func (e *Engine) parse(st *state, req *Request) {
 	target := req.Target
 	st.path, _, _ = strings.Cut(target, "?")
 	inspected := req.Body[:min(len(req.Body), e.limits.MaxBodyBytes)]
-	gql := graphql.Request{Method: req.Method, Target: target, Header: req.Header, Body: inspected}
-	isGraphQL := graphql.Parse(doc, gql, e.config.GraphQL)
+	st.graphql = graphql.Request{Method: req.Method, Target: target, Header: req.Header, Body: inspected}
+	isGraphQL := e.graphql.Parse(doc, &st.graphql)
+	st.graphql = graphql.Request{} // drop the references to the request
 	if !isGraphQL {
 		parsers.ParseTarget(doc, target)
 	}
 
 	for _, name := range e.headers {
-		for _, v := range req.Header.Values(name) {
+		for _, v := range req.Header[name] {
 			parsers.AddHeader(doc, name, v)
 		}
 	}
-	for _, v := range req.Header.Values("Cookie") {
+	for _, v := range req.Header["Cookie"] {
 		parsers.ParseCookies(doc, v)
 	}
 

@@ -47,8 +47,25 @@ type Request struct {
 // Headers and cookies are left to the caller. Parse never panics, and its
 // work is linear in the size of the target and body.
 func Parse(doc *parsers.Document, req Request, opts Options) bool {
-	lim := opts.withDefaults()
-	r := reader{doc: doc, lim: &lim, req: &req}
+	return NewInspector(opts).Parse(doc, &req)
+}
+
+// Inspector is Options with the defaults applied, prepared once and then
+// used for any number of requests. It is immutable and safe for concurrent
+// use.
+type Inspector struct {
+	lim limits
+}
+
+// NewInspector returns an Inspector for opts.
+func NewInspector(opts Options) *Inspector {
+	return &Inspector{lim: opts.withDefaults()}
+}
+
+// Parse is the package-level Parse with the inspector's options. req must
+// not change until Parse returns; the document does not keep it.
+func (in *Inspector) Parse(doc *parsers.Document, req *Request) bool {
+	r := reader{doc: doc, lim: &in.lim, req: req}
 	if !r.recognise() {
 		return false
 	}
@@ -256,6 +273,10 @@ func originFormPath(path string) string {
 func parseContentType(contentType string) (mediaType, boundary string) {
 	if contentType == "" {
 		return "", ""
+	}
+	if strings.IndexByte(contentType, ';') < 0 {
+		// No parameters: skip mime.ParseMediaType, which allocates a map.
+		return strings.ToLower(strings.TrimSpace(contentType)), ""
 	}
 	mediaType, params, err := mime.ParseMediaType(contentType)
 	if err != nil {

@@ -90,6 +90,10 @@ func parseContentType(contentType string) (string, map[string]string) {
 	if contentType == "" {
 		return "", nil
 	}
+	if strings.IndexByte(contentType, ';') < 0 {
+		// No parameters: skip mime.ParseMediaType, which allocates a map.
+		return strings.ToLower(strings.TrimSpace(contentType)), nil
+	}
 	mediaType, params, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		mediaType, _, _ = strings.Cut(contentType, ";")

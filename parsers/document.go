@@ -168,6 +168,7 @@ type Document struct {
 
 	limits     Limits
 	fieldsFull bool
+	json       jsonVisitor // scratch state of ParseJSON
 }
 
 // Reset empties the document and sets the limits for the next request.

@@ -43,10 +43,12 @@ func ParseJSON(doc *Document, loc Location, prefix Path, body []byte) bool {
 	checkSurrogates(doc, loc, prefix, body)
 
 	text := bytesToString(body)
-	v := jsonVisitor{doc: doc, loc: loc}
-	v.path = append(v.path, prefix...)
-	v.base = len(prefix)
-	err := ast.Preorder(text, &v, &ast.VisitorOptions{OnlyNumber: true})
+	// The visitor lives in the document so that its stacks are reused from
+	// one request to the next. A JSON part of a multipart body is parsed
+	// while no other JSON parse is running, so one visitor is enough.
+	v := &doc.json
+	v.reset(doc, loc, prefix)
+	err := ast.Preorder(text, v, &onlyNumber)
 	if err == nil && sonic.ValidString(text) {
 		return true
 	}
@@ -284,6 +286,22 @@ func bytesToString(b []byte) string {
 		return ""
 	}
 	return unsafe.String(&b[0], len(b))
+}
+
+// onlyNumber makes sonic hand numbers over as text, which keeps their exact
+// spelling and never fails on a number out of float64 range. It is read-only.
+var onlyNumber = ast.VisitorOptions{OnlyNumber: true}
+
+// reset prepares the visitor for a document, keeping its slices' memory.
+func (v *jsonVisitor) reset(doc *Document, loc Location, prefix Path) {
+	v.doc = doc
+	v.loc = loc
+	v.path = append(v.path[:0], prefix...)
+	v.base = len(prefix)
+	clear(v.frames)
+	v.frames = v.frames[:0]
+	clear(v.keys)
+	v.keys = v.keys[:0]
 }
 
 // jsonVisitor receives sonic's preorder callbacks and turns them into fields.

@@ -30,7 +30,10 @@ func ParseTarget(doc *Document, target string) {
 		// bind segments to parameters ("/users/{id}") and an injection must
 		// be judged on the segment, not on the whole path.
 		var segment [1]Segment
-		for i, part := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
+		rest := strings.TrimPrefix(path, "/")
+		for i := 0; rest != ""; i++ {
+			var part string
+			part, rest, _ = strings.Cut(rest, "/")
 			if part == "" || !strings.ContainsAny(part, "%'\"();<>=`${}|&*!") {
 				continue
 			}

@@ -66,6 +66,9 @@ func ConfirmerNames() []string {
 }
 
 func confirmSQLi(in *Input) bool {
+	if isPlainProse(in.Lower) {
+		return false
+	}
 	ok, fingerprint := libinjection.IsSQLi(in.Decoded)
 	if !ok {
 		return false
@@ -88,6 +91,73 @@ func confirmSQLi(in *Input) bool {
 func confirmXSS(in *Input) bool {
 	return libinjection.IsXSS(in.Decoded)
 }
+
+// sqlPunctuation are the characters an SQL injection needs to escape a string
+// or a number. None of them occurs in a sentence of plain prose; the
+// semicolon does, so it is judged by what follows it.
+const sqlPunctuation = "\"`=<>()#@|&*/+"
+
+// sqlWords are the keywords that let an injection continue a query without
+// punctuation: after a number (1 or true) or in a stacked statement.
+var sqlWords = [...]string{"or", "and", "xor", "div", "mod", "like", "rlike", "regexp", "union", "between", "is", "in", "not", "having", "order", "group", "limit", "procedure", "into", "select"}
+
+// strongSQL is SQL that needs no punctuation to inject: a UNION SELECT, a
+// SELECT with a column list and FROM, a procedure call, ORDER BY and GROUP
+// BY, hexadecimal literals and file output.
+var strongSQL = regexp.MustCompile(`union\s+(all\s+|distinct\s+)?select\b|\bselect\s+\S+\s.*?\bfrom\b|\bexec(ute)?\s+(xp_|sp_|master\.)|\b(order|group)\s+by\b|\b0x[0-9a-f]{2}|\bxor\b|\bprocedure\s+analyse\b|\binto\s+(out|dump)file\b`)
+
+// stackedStatement is a semicolon that starts an SQL statement.
+var stackedStatement = regexp.MustCompile(`;\s*(select|insert|update|delete|drop|create|alter|truncate|exec|execute|declare|shutdown|grant|revoke|call|set|waitfor)\b`)
+
+// isPlainProse reports whether lower is text that libinjection need not see:
+// no SQL punctuation, no comment, no strongSQL, no semicolon that
+// starts a statement, no number followed by an SQL keyword, and apostrophes
+// only inside words (you're, King's), which do not end a string. Such text
+// still contains " or " and " and ", which is why libinjection would
+// otherwise be called on most sentences.
+func isPlainProse(lower string) bool {
+	if strings.ContainsAny(lower, sqlPunctuation) || strings.Contains(lower, "--") {
+		return false
+	}
+	if strongSQL.MatchString(lower) {
+		return false
+	}
+	if strings.IndexByte(lower, ';') >= 0 && stackedStatement.MatchString(lower) {
+		return false
+	}
+	for i := 0; i < len(lower); i++ {
+		if lower[i] != '\'' {
+			continue
+		}
+		if i == 0 || i+1 >= len(lower) || !isLetter(lower[i-1]) || !isLetter(lower[i+1]) {
+			return false
+		}
+	}
+	return !startsWithNumberAndKeyword(lower)
+}
+
+// startsWithNumberAndKeyword reports whether lower opens with a number, as a
+// numeric parameter does, followed by an SQL keyword: "1 or true".
+func startsWithNumberAndKeyword(lower string) bool {
+	s := strings.TrimLeft(lower, " \t-")
+	i := 0
+	for i < len(s) && (isDigit(s[i]) || s[i] == '.') {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	rest := strings.TrimLeft(s[i:], " \t")
+	for _, w := range sqlWords {
+		if strings.HasPrefix(rest, w) && (len(rest) == len(w) || !isLetter(rest[len(w)])) {
+			return true
+		}
+	}
+	return false
+}
+
+func isLetter(c byte) bool { return 'a' <= c && c <= 'z' }
+func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
 
 // quotedOperator is an SQL operator written as a quoted word or symbol
 // ("LIKE", "&", '='), as product titles and documentation quote them.

@@ -124,8 +124,10 @@ func isBareCommandEnd(args string) bool {
 // spaces. Backquotes in prose are not command substitution.
 func isProse(s string) bool {
 	words := 0
-	for _, w := range strings.Fields(s) {
-		if len(w) >= 2 && isLetters(strings.Trim(w, ".,:!?()*`'\"")) {
+	for rest := s; rest != "" && words < 5; {
+		var w string
+		w, rest, _ = strings.Cut(rest, " ")
+		if len(w) >= 2 && isLetters(strings.Trim(w, ".,:!?()*`'\"\n\t")) {
 			words++
 		}
 	}
