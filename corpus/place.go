@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/fieldwall/fieldwall/engine"
+	"github.com/fieldwall/fieldwall/parsers"
 )
 
 // The placements of payload records.
@@ -43,7 +44,8 @@ func Place(rec *Record) (engine.Request, error) {
 	case PlacementJSONValue, "":
 		return jsonPost("/api/search", map[string]any{"q": payload}), nil
 	case PlacementQueryParam:
-		return jsonPost("/api/search", map[string]any{"q": decodeQueryText(payload)}), nil
+		decoded, _ := parsers.UnescapeQuery(payload)
+		return jsonPost("/api/search", map[string]any{"q": decoded}), nil
 	case PlacementJSONKey:
 		return jsonPost("/api/search", map[string]any{payload: "1"}), nil
 	case PlacementGraphQLQuery:
@@ -78,40 +80,4 @@ func mustMarshal(v any) string {
 	// Strings and maps of strings always encode.
 	_ = enc.Encode(v)
 	return strings.TrimSuffix(b.String(), "\n")
-}
-
-// decodeQueryText percent-decodes s once and reads '+' as a space, keeping
-// invalid escapes as written, as form decoders in common backends do.
-func decodeQueryText(s string) string {
-	if !strings.ContainsAny(s, "%+") {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '+':
-			b.WriteByte(' ')
-		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
-			i += 2
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0'
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10
-	default:
-		return c - 'A' + 10
-	}
 }

@@ -329,7 +329,7 @@ func readParams(query string, loc parsers.Location) (*carried, string) {
 			continue
 		}
 		rawKey, rawValue, _ := strings.Cut(pair, "=")
-		key, _ := decodeFormComponent(rawKey)
+		key, _ := parsers.UnescapeQuery(rawKey)
 		p, exact := paramOf(key)
 		if p == paramNone {
 			if other.Len() > 0 {
@@ -338,52 +338,10 @@ func readParams(query string, loc parsers.Location) (*carried, string) {
 			other.WriteString(pair)
 			continue
 		}
-		value, _ := decodeFormComponent(rawValue)
+		value, _ := parsers.UnescapeQuery(rawValue)
 		c.members = append(c.members, member{key: key, param: p, exact: exact, text: value})
 	}
 	return c, other.String()
-}
-
-// decodeFormComponent percent-decodes s and reads '+' as a space. An
-// invalid escape is kept as written and reported by the second result.
-func decodeFormComponent(s string) (string, bool) {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
-		return s, true
-	}
-	valid := true
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '+':
-			b.WriteByte(' ')
-		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
-			i += 2
-		case c == '%':
-			valid = false
-			b.WriteByte(c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String(), valid
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0'
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10
-	default:
-		return c - 'A' + 10
-	}
 }
 
 // readBody recognises the body's carrier.

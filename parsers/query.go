@@ -109,9 +109,22 @@ func isSmallIndex(s string) bool {
 // decodeFormComponent percent-decodes s and reads '+' as a space. An invalid
 // escape is kept as written, as qs and PHP keep it, and reported once.
 func decodeFormComponent(doc *Document, loc Location, s string) string {
-	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
-		return s
+	decoded, valid := UnescapeQuery(s)
+	if !valid {
+		doc.AddAnomaly(AnomalyMalformedQuery, loc, nil, "invalid percent-encoding")
 	}
+	return decoded
+}
+
+// UnescapeQuery percent-decodes one query string or form component and reads
+// '+' as a space, as form decoders in common backends do. An invalid escape
+// such as "%zz" or a trailing "%" is kept as written, and the second result
+// is false.
+func UnescapeQuery(s string) (string, bool) {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		return s, true
+	}
+	valid := true
 	var b strings.Builder
 	b.Grow(len(s))
 	for i := 0; i < len(s); i++ {
@@ -123,13 +136,13 @@ func decodeFormComponent(doc *Document, loc Location, s string) string {
 			b.WriteByte(unhex(s[i+1])<<4 | unhex(s[i+2]))
 			i += 2
 		case c == '%':
-			doc.AddAnomaly(AnomalyMalformedQuery, loc, nil, "invalid percent-encoding")
+			valid = false
 			b.WriteByte(c)
 		default:
 			b.WriteByte(c)
 		}
 	}
-	return b.String()
+	return b.String(), valid
 }
 
 func isHex(c byte) bool {
