@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/fieldwall/fieldwall/parsers"
@@ -12,19 +13,28 @@ import (
 //
 // The field passed to fn, its path and its value are valid only during the
 // call, because they alias pooled state and req.Body. Fields returns the
-// anomalies the parsers reported, copied so that they stay valid.
-func (e *Engine) Fields(req *Request, fn func(f *parsers.Field)) []parsers.Anomaly {
+// anomalies the parsers reported, copied so that they stay valid. A panic in
+// a parser is recovered and returned as an error, with the fields passed to
+// fn so far.
+func (e *Engine) Fields(req *Request, fn func(f *parsers.Field)) (anomalies []parsers.Anomaly, err error) {
 	st := e.pool.Get().(*state)
-	defer e.pool.Put(st)
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("engine: parsing failed with an internal error: %v", r)
+			return // the state may be inconsistent, so it is not pooled
+		}
+		e.pool.Put(st)
+	}()
 
 	// NOTE: this Reset repeats the one in Inspect; a limit added there must
 	// be added here too, or Fields and Inspect see different field lists.
 	st.doc.Reset(parsers.Limits{
-		MaxDepth:      e.limits.MaxDepth,
-		MaxFields:     e.limits.MaxFields,
-		MaxKeyBytes:   e.limits.MaxKeyBytes,
-		MaxValueBytes: e.limits.MaxValueBytes,
-		MaxParts:      e.limits.MaxParts,
+		MaxDepth:       e.limits.MaxDepth,
+		MaxFields:      e.limits.MaxFields,
+		MaxKeyBytes:    e.limits.MaxKeyBytes,
+		MaxValueBytes:  e.limits.MaxValueBytes,
+		MaxParts:       e.limits.MaxParts,
+		MaxNumberBytes: e.limits.MaxNumberBytes,
 	})
 	e.parse(st, req)
 
@@ -32,13 +42,13 @@ func (e *Engine) Fields(req *Request, fn func(f *parsers.Field)) []parsers.Anoma
 		fn(&st.doc.Fields[i])
 	}
 	if len(st.doc.Anomalies) == 0 {
-		return nil
+		return nil, nil
 	}
-	anomalies := make([]parsers.Anomaly, len(st.doc.Anomalies))
+	anomalies = make([]parsers.Anomaly, len(st.doc.Anomalies))
 	for i, a := range st.doc.Anomalies {
 		a.Path = append(parsers.Path(nil), a.Path...)
 		a.Detail = strings.Clone(a.Detail)
 		anomalies[i] = a
 	}
-	return anomalies
+	return anomalies, nil
 }
