@@ -2,7 +2,7 @@ package rules
 
 import (
 	"iter"
-	"math/bits"
+	"slices"
 	"sync"
 )
 
@@ -18,25 +18,26 @@ type Automaton struct {
 	// keyword share class 0, and an ASCII upper-case letter shares the class
 	// of its lower-case letter, which is how case folding costs nothing.
 	classes [256]uint8
-	// shift is log2 of the row length of trans, the class count rounded up
-	// to a power of two.
-	shift uint
+	// stride is the row length of trans: one column per byte class, then
+	// one column that holds, for a matching state, the index of its keyword
+	// list in outputStart.
+	stride uint32
 	// trans is the transition table. A state is the offset of its row
-	// (state index << shift), so the next state is trans[state+class].
+	// (state index * stride), so the next state is trans[state+class].
 	trans []uint32
 	// firstMatch is the first state that ends a keyword. States are numbered
 	// so that all matching states come last: state >= firstMatch is the
 	// whole per-byte match test.
 	firstMatch uint32
 	// outputStart[m]..outputStart[m+1] is the range of outputs that lists
-	// the keywords ending at matching state m, counted from firstMatch.
+	// the keywords ending at the matching state whose last column is m.
 	outputStart []uint32
 	outputs     []int32
 	// keywordLen is the length in bytes of each keyword, to compute where a
 	// match starts.
 	keywordLen []int
-	// seenPool holds keyword bitsets for AppendMatches when the keywords do
-	// not fit the bitset on its stack.
+	// seenPool holds keyword bitsets for appendMatchesWithBitset when the
+	// keywords do not fit the bitset on its stack.
 	seenPool sync.Pool
 }
 
@@ -47,8 +48,9 @@ type Match struct {
 	Start, End int
 }
 
-// stackSeenWords is the size in 64-bit words of the bitset that AppendMatches
-// keeps on its stack: 1024 keywords. Larger sets take a bitset from a pool.
+// stackSeenWords is the size in 64-bit words of the bitset that
+// appendMatchesWithBitset keeps on its stack: 1024 keywords. Larger sets
+// take a bitset from a pool.
 const stackSeenWords = 16
 
 // NewAutomaton compiles keywords into an automaton. Keywords are matched
@@ -61,9 +63,9 @@ func NewAutomaton(keywords []string) *Automaton {
 		a.keywordLen[i] = len(kw)
 	}
 	classCount := a.assignClasses(keywords)
-	a.shift = uint(bits.Len(uint(classCount - 1)))
+	a.stride = uint32(classCount) + 1
 
-	t := buildTrie(keywords, &a.classes, a.shift)
+	t := buildTrie(keywords, &a.classes, classCount)
 	t.linkFailures()
 	a.layout(t)
 	return a
@@ -96,10 +98,10 @@ func lowerASCII(c byte) byte {
 }
 
 // trie is the keyword trie during the build. Nodes are numbered in insertion
-// order and node 0 is the root; child[node<<shift+class] is the child node or
-// -1 until linkFailures turns it into the full transition function.
+// order, and node 0 is the root. child[node*classes+class] is the child node,
+// or -1 until linkFailures turns it into the full transition function.
 type trie struct {
-	shift   uint
+	classes int32
 	child   []int32
 	fail    []int32
 	outputs [][]int32
@@ -107,8 +109,8 @@ type trie struct {
 	order []int32
 }
 
-func buildTrie(keywords []string, classes *[256]uint8, shift uint) *trie {
-	t := &trie{shift: shift}
+func buildTrie(keywords []string, classes *[256]uint8, classCount int) *trie {
+	t := &trie{classes: int32(classCount)}
 	t.addNode()
 	for k, kw := range keywords {
 		if kw == "" {
@@ -116,7 +118,7 @@ func buildTrie(keywords []string, classes *[256]uint8, shift uint) *trie {
 		}
 		node := int32(0)
 		for i := 0; i < len(kw); i++ {
-			edge := int(node)<<t.shift + int(classes[kw[i]])
+			edge := node*t.classes + int32(classes[kw[i]])
 			if t.child[edge] < 0 {
 				t.child[edge] = t.addNode()
 			}
@@ -129,7 +131,7 @@ func buildTrie(keywords []string, classes *[256]uint8, shift uint) *trie {
 
 func (t *trie) addNode() int32 {
 	id := int32(len(t.outputs))
-	for range 1 << t.shift {
+	for range t.classes {
 		t.child = append(t.child, -1)
 	}
 	t.fail = append(t.fail, 0)
@@ -141,9 +143,8 @@ func (t *trie) addNode() int32 {
 // edge with the edge of the failure state, which makes the trie a DFA, and
 // adds to each node the keywords that end at its failure state.
 func (t *trie) linkFailures() {
-	stride := int32(1) << t.shift
 	t.order = append(t.order[:0], 0)
-	for c := int32(0); c < stride; c++ {
+	for c := int32(0); c < t.classes; c++ {
 		if next := t.child[c]; next < 0 {
 			t.child[c] = 0
 		} else {
@@ -154,9 +155,9 @@ func (t *trie) linkFailures() {
 	for head := 1; head < len(t.order); head++ {
 		node := t.order[head]
 		t.outputs[node] = append(t.outputs[node], t.outputs[t.fail[node]]...)
-		row := node << t.shift
-		failRow := t.fail[node] << t.shift
-		for c := int32(0); c < stride; c++ {
+		row := node * t.classes
+		failRow := t.fail[node] * t.classes
+		for c := int32(0); c < t.classes; c++ {
 			next := t.child[row+c]
 			if next < 0 {
 				t.child[row+c] = t.child[failRow+c]
@@ -185,24 +186,25 @@ func (a *Automaton) layout(t *trie) {
 		}
 	}
 	for i, node := range nonMatching {
-		index[node] = uint32(i) << a.shift
+		index[node] = uint32(i) * a.stride
 	}
 	for i, node := range matching {
-		index[node] = uint32(len(nonMatching)+i) << a.shift
+		index[node] = uint32(len(nonMatching)+i) * a.stride
 	}
-	a.firstMatch = uint32(len(nonMatching)) << a.shift
+	a.firstMatch = uint32(len(nonMatching)) * a.stride
 
-	stride := 1 << a.shift
-	a.trans = make([]uint32, n*stride)
+	classes := int(t.classes)
+	a.trans = make([]uint32, n*int(a.stride))
 	for node := range n {
-		row := int(index[node])
-		for c := range stride {
-			a.trans[row+c] = index[t.child[node*stride+c]]
+		row := a.trans[index[node]:][:a.stride]
+		for c := range classes {
+			row[c] = index[t.child[node*classes+c]]
 		}
 	}
 
 	a.outputStart = make([]uint32, 0, len(matching)+1)
-	for _, node := range matching {
+	for m, node := range matching {
+		a.trans[index[node]+a.stride-1] = uint32(m)
 		a.outputStart = append(a.outputStart, uint32(len(a.outputs)))
 		a.outputs = append(a.outputs, t.outputs[node]...)
 	}
@@ -211,7 +213,7 @@ func (a *Automaton) layout(t *trie) {
 
 // keywordsAt returns the keywords that end at matching state s.
 func (a *Automaton) keywordsAt(s uint32) []int32 {
-	m := (s - a.firstMatch) >> a.shift
+	m := a.trans[s+a.stride-1]
 	return a.outputs[a.outputStart[m]:a.outputStart[m+1]]
 }
 
@@ -239,6 +241,40 @@ func (a *Automaton) All(text []byte) iter.Seq[Match] {
 // AppendMatches appends the index of each keyword that occurs in text to
 // hits, once per keyword, and returns the extended slice.
 func (a *Automaton) AppendMatches(hits []int, text []byte) []int {
+	start := len(hits)
+	trans, classes, firstMatch := a.trans, &a.classes, a.firstMatch
+	s := uint32(0)
+	last := ^uint32(0)
+	for i := 0; i < len(text); i++ {
+		s = trans[s+uint32(classes[text[i]])]
+		if s < firstMatch || s == last {
+			continue
+		}
+		// A run of the same matching state (such as "aaaa" for the keyword
+		// "a") reports nothing new, so it skips the duplicate check.
+		last = s
+		for _, k := range a.keywordsAt(s) {
+			if !slices.Contains(hits[start:], int(k)) {
+				hits = append(hits, int(k))
+			}
+		}
+		if len(hits)-start > linearDedupMax {
+			return a.appendMatchesWithBitset(hits, start, text[i+1:], s)
+		}
+	}
+	return hits
+}
+
+// linearDedupMax is the number of keywords one AppendMatches call finds
+// before it switches from scanning its hits for duplicates to a bitset.
+// Most values hit no keyword or a few, and for them a short scan is cheaper
+// than clearing a bitset.
+const linearDedupMax = 16
+
+// appendMatchesWithBitset continues AppendMatches on the rest of the text
+// from state s, once hits[start:] has many keywords, with a bitset of the
+// keywords found so far.
+func (a *Automaton) appendMatchesWithBitset(hits []int, start int, text []byte, s uint32) []int {
 	words := (len(a.keywordLen) + 63) / 64
 	var local [stackSeenWords]uint64
 	var seen []uint64
@@ -254,17 +290,17 @@ func (a *Automaton) AppendMatches(hits []int, text []byte) []int {
 		seen = *pooled
 		clear(seen)
 	}
+	for _, k := range hits[start:] {
+		seen[k>>6] |= 1 << (k & 63)
+	}
 
 	trans, classes, firstMatch := a.trans, &a.classes, a.firstMatch
-	s := uint32(0)
-	last := ^uint32(0)
+	last := s
 	for i := 0; i < len(text); i++ {
 		s = trans[s+uint32(classes[text[i]])]
 		if s < firstMatch || s == last {
 			continue
 		}
-		// A run of the same matching state (such as "aaaa" for the keyword
-		// "a") reports nothing new, so it skips the bitset.
 		last = s
 		for _, k := range a.keywordsAt(s) {
 			word, bit := k>>6, uint64(1)<<(k&63)
@@ -291,14 +327,8 @@ func (a *Automaton) Contains(text []byte) bool {
 }
 
 // States returns the number of states of the automaton.
-func (a *Automaton) States() int { return len(a.trans) >> a.shift }
+func (a *Automaton) States() int { return len(a.trans) / int(a.stride) }
 
 // Classes returns the number of byte classes, counting the class of the bytes
 // that occur in no keyword.
-func (a *Automaton) Classes() int {
-	highest := uint8(0)
-	for _, c := range a.classes {
-		highest = max(highest, c)
-	}
-	return int(highest) + 1
-}
+func (a *Automaton) Classes() int { return int(a.stride) - 1 }

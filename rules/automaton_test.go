@@ -67,16 +67,16 @@ func sortMatches(m []Match) {
 // checkAgainstNaive compares AppendMatches and All with the naive search.
 func checkAgainstNaive(t *testing.T, a *Automaton, keywords []string, text []byte) {
 	t.Helper()
-	shown := any(fmt.Sprintf("%d keywords", len(keywords)))
+	keywordsShown := any(fmt.Sprintf("%d keywords", len(keywords)))
 	if len(keywords) <= 20 {
-		shown = keywords
+		keywordsShown = keywords
 	}
 	want := naiveHits(keywords, text)
 	got := a.AppendMatches(nil, text)
 	gotSorted := slices.Clone(got)
 	slices.Sort(gotSorted)
 	if !slices.Equal(gotSorted, want) {
-		t.Fatalf("AppendMatches(%q) = %v, want keywords %v of %q", text, gotSorted, want, shown)
+		t.Fatalf("AppendMatches(%q) = %v, want keywords %v of %q", text, gotSorted, want, keywordsShown)
 	}
 	if len(slices.Compact(gotSorted)) != len(got) {
 		t.Fatalf("AppendMatches(%q) = %v repeats a keyword", text, got)
@@ -97,7 +97,7 @@ func checkAgainstNaive(t *testing.T, a *Automaton, keywords []string, text []byt
 	}
 	sortMatches(gotMatches)
 	if !slices.Equal(gotMatches, wantMatches) {
-		t.Fatalf("All(%q) = %v, want %v for keywords %q", text, gotMatches, wantMatches, shown)
+		t.Fatalf("All(%q) = %v, want %v for keywords %q", text, gotMatches, wantMatches, keywordsShown)
 	}
 }
 
@@ -211,6 +211,24 @@ func TestAutomatonBuiltinKeywordsRandomBytes(t *testing.T) {
 	alphabet = append(alphabet, "ABCXYZ\x00\x80\xff"...)
 	for range 2000 {
 		checkAgainstNaive(t, a, keywords, randomBytes(r, string(alphabet), r.IntN(64)))
+	}
+}
+
+// TestAutomatonManyHitsOneCall covers texts in which one AppendMatches call
+// finds more keywords than its linear duplicate check handles.
+func TestAutomatonManyHitsOneCall(t *testing.T) {
+	keywords := builtinKeywords(t)
+	a := NewAutomaton(keywords)
+	all := strings.Join(keywords, " ")
+	checkAgainstNaive(t, a, keywords, []byte(all))
+	checkAgainstNaive(t, a, keywords, []byte(all+" "+all))
+	r := rand.New(rand.NewPCG(11, 12))
+	for range 200 {
+		var b strings.Builder
+		for range linearDedupMax + r.IntN(3*linearDedupMax) {
+			b.WriteString(keywords[r.IntN(len(keywords))])
+		}
+		checkAgainstNaive(t, a, keywords, []byte(b.String()))
 	}
 }
 
