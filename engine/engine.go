@@ -123,6 +123,23 @@ type state struct {
 	graphql    graphql.Request
 }
 
+// Bounds above which a state's buffers are dropped rather than pooled. A
+// typical API request needs a few hundred fields and values of a few
+// kilobytes; keeping the buffers of a rare megabyte request in the pool
+// would hold that memory for every later request.
+const (
+	maxPooledFields = 4096
+	maxPooledBytes  = 256 << 10
+)
+
+// oversized reports whether the state grew past what is worth pooling.
+func (st *state) oversized() bool {
+	n := &st.norm
+	return cap(st.doc.Fields) > maxPooledFields || cap(st.findings) > maxPooledFields ||
+		cap(n.decodeBuf) > maxPooledBytes || cap(n.scratch) > maxPooledBytes ||
+		cap(n.lowerBuf) > maxPooledBytes || cap(n.foldedBuf) > maxPooledBytes || cap(n.rawLowerBuf) > maxPooledBytes
+}
+
 // Inspect inspects one request and returns its verdict. What it could not
 // read is a finding, not a silent pass. A panic inside the engine, which the
 // fuzz targets exist to rule out, is recovered and turned into a blocking
@@ -133,6 +150,9 @@ func (e *Engine) Inspect(req *Request) (verdict Verdict) {
 		if r := recover(); r != nil {
 			verdict = internalErrorVerdict(r, &e.config)
 			return // the state may be inconsistent, so it is not pooled
+		}
+		if st.oversized() {
+			return // a huge request's buffers would pin memory in the pool
 		}
 		e.pool.Put(st)
 	}()

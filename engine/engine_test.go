@@ -311,3 +311,15 @@ func TestFailOpenPolicy(t *testing.T) {
 	}
 	assert.True(t, open.Inspect(attackOverLimit).Blocked(), "an attack found in the inspected prefix still blocks")
 }
+
+func TestLargeRequestDoesNotChangeLaterVerdicts(t *testing.T) {
+	// A large request's state is dropped instead of pooled; the next
+	// requests must be inspected exactly as on a fresh engine.
+	e := newEngine(t, engine.Config{})
+	small := jsonRequest("/x", `{"q":"1' OR '1'='1"}`)
+	before := e.Inspect(small)
+	large := jsonRequest("/x", `{"a":"`+strings.Repeat("<b>x</b> ", 100_000)+`"}`)
+	e.Inspect(large)
+	after := e.Inspect(small)
+	assert.Equal(t, before, after)
+}
