@@ -118,13 +118,14 @@ func TestParseMultipartMalformed(t *testing.T) {
 		ct       string
 		body     []byte
 		maxParts int
+		rawScan  bool
 	}{
-		{"no boundary parameter", "multipart/form-data", []byte("--x\r\n\r\n"), 10},
-		{"no closing boundary", "multipart/form-data; boundary=B", []byte("--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue without end"), 10},
+		{"no boundary parameter", "multipart/form-data", []byte("--x\r\n\r\n"), 10, true},
+		{"no closing boundary", "multipart/form-data; boundary=B", []byte("--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue without end"), 10, true},
 		{"too many parts", "multipart/form-data; boundary=B", multipartBody("B",
 			"Content-Disposition: form-data; name=\"a\"\r\n\r\n1",
 			"Content-Disposition: form-data; name=\"b\"\r\n\r\n2",
-			"Content-Disposition: form-data; name=\"c\"\r\n\r\n3"), 2},
+			"Content-Disposition: form-data; name=\"c\"\r\n\r\n3"), 2, false},
 	}
 	require.NotEmpty(t, cases)
 	for _, tc := range cases {
@@ -136,7 +137,12 @@ func TestParseMultipartMalformed(t *testing.T) {
 			ParseBody(&d, tc.ct, tc.body)
 			assert.Contains(t, anomalyCodes(&d), AnomalyMalformedMultipart)
 			last := d.Fields[len(d.Fields)-1]
-			assert.Equal(t, KindRaw, last.Kind, "the whole body is scanned raw")
+			if tc.rawScan {
+				assert.Equal(t, KindRaw, last.Kind, "the whole body is scanned raw")
+			} else {
+				assert.NotEqual(t, KindRaw, last.Kind, "parts past the limit are not rescanned")
+				assert.Contains(t, fieldStrings(&d), "string multipart:b=2", "parts within the limit are fields")
+			}
 		})
 	}
 }

@@ -25,8 +25,9 @@ const (
 // its file name and type but not its content, which would only feed
 // signatures noise.
 //
-// A body that breaks off, lacks its closing boundary or has more parts than
-// the limit is reported, and the whole body is then also scanned raw.
+// A body that breaks off or lacks its closing boundary is reported, and the
+// whole body is then also scanned raw. A body with more parts than the limit
+// is reported and read no further.
 func ParseMultipart(doc *Document, boundary string, body []byte) {
 	if boundary == "" {
 		doc.AddAnomaly(AnomalyMalformedMultipart, LocationMultipart, nil, "multipart body without a boundary parameter")
@@ -46,8 +47,10 @@ func ParseMultipart(doc *Document, boundary string, body []byte) {
 			return
 		}
 		if max := doc.limits.MaxParts; max > 0 && parts >= max {
+			// The parts read so far are fields already. Rescanning the
+			// whole body raw would cost more than the parts limit saves,
+			// and the anomaly marks the rest as uninspected.
 			doc.AddAnomaly(AnomalyMalformedMultipart, LocationMultipart, nil, "more than "+strconv.Itoa(max)+" parts")
-			doc.AddField(LocationBody, KindRaw, nil, bytesToString(body))
 			return
 		}
 		if !addPart(doc, part, maxValue) {
