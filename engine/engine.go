@@ -123,19 +123,22 @@ type state struct {
 	graphql    graphql.Request
 }
 
-// Bounds above which a state's buffers are dropped rather than pooled. A
-// typical API request needs a few hundred fields and values of a few
-// kilobytes; keeping the buffers of a rare megabyte request in the pool
-// would hold that memory for every later request.
+// Bounds above which a state's buffers are dropped rather than pooled.
+// maxPooledDocumentBytes keeps the field list of a 1 MB JSON body (about
+// 100,000 fields) pooled, so such bodies do not allocate it anew, while a
+// request that grew it far beyond does not pin that memory for every later
+// request. maxPooledBytes bounds each per-value buffer: values are a few
+// kilobytes in typical API traffic.
 const (
-	maxPooledFields = 4096
-	maxPooledBytes  = 256 << 10
+	maxPooledDocumentBytes = 16 << 20
+	maxPooledFindings      = 4096
+	maxPooledBytes         = 256 << 10
 )
 
 // oversized reports whether the state grew past what is worth pooling.
 func (st *state) oversized() bool {
 	n := &st.norm
-	return cap(st.doc.Fields) > maxPooledFields || cap(st.findings) > maxPooledFields ||
+	return st.doc.RetainedBytes() > maxPooledDocumentBytes || cap(st.findings) > maxPooledFindings ||
 		cap(n.decodeBuf) > maxPooledBytes || cap(n.scratch) > maxPooledBytes ||
 		cap(n.lowerBuf) > maxPooledBytes || cap(n.foldedBuf) > maxPooledBytes || cap(n.rawLowerBuf) > maxPooledBytes
 }

@@ -1,6 +1,9 @@
 package parsers
 
-import "strconv"
+import (
+	"strconv"
+	"unsafe"
+)
 
 // AnomalyCode names something about the shape or encoding of a request that a
 // backend may read differently from fieldwall, or a limit that was hit.
@@ -181,6 +184,15 @@ func (d *Document) Reset(limits Limits) {
 	d.segments = d.segments[:0]
 	d.limits = limits
 	d.fieldsFull = false
+}
+
+// RetainedBytes estimates the memory the document keeps for reuse: the
+// capacity of its field, anomaly and path arrays. Pools use it to drop a
+// document that a huge request grew.
+func (d *Document) RetainedBytes() int {
+	return cap(d.Fields)*int(unsafe.Sizeof(Field{})) +
+		cap(d.Anomalies)*int(unsafe.Sizeof(Anomaly{})) +
+		cap(d.segments)*int(unsafe.Sizeof(Segment{}))
 }
 
 // Limits returns the limits set by the last Reset.

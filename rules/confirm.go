@@ -101,16 +101,103 @@ const sqlPunctuation = "\"`=<>()#@|&*/+"
 // punctuation: after a number (1 or true) or in a stacked statement.
 var sqlWords = [...]string{"or", "and", "xor", "div", "mod", "like", "rlike", "regexp", "union", "between", "is", "in", "not", "having", "order", "group", "limit", "procedure", "into", "select"}
 
-// strongSQL is SQL that needs no punctuation to inject: a UNION SELECT, a
-// SELECT with a column list and FROM, a procedure call, ORDER BY and GROUP
-// BY, hexadecimal literals and file output.
-var strongSQL = regexp.MustCompile(`union\s+(all\s+|distinct\s+)?select\b|\bselect\s+\S+\s.*?\bfrom\b|\bexec(ute)?\s+(xp_|sp_|master\.)|\b(order|group)\s+by\b|\b0x[0-9a-f]{2}|\bxor\b|\bprocedure\s+analyse\b|\binto\s+(out|dump)file\b`)
+// hasStrongSQL reports whether lower holds SQL that needs no punctuation to
+// inject: a UNION SELECT, a SELECT with a column list and FROM, a procedure
+// call, ORDER BY and GROUP BY, hexadecimal literals and file output. It is
+// plain Go rather than one regular expression, because an expression
+// without a literal prefix is tried at every position of every sentence.
+func hasStrongSQL(lower string) bool {
+	switch {
+	case wordFollowedBy(lower, "union", "select", true),
+		wordFollowedBy(lower, "union", "all", true) && strings.Contains(lower, "select"),
+		wordFollowedBy(lower, "union", "distinct", true) && strings.Contains(lower, "select"),
+		wordFollowedBy(lower, "order", "by", false), wordFollowedBy(lower, "group", "by", false),
+		wordFollowedBy(lower, "procedure", "analyse", false), wordFollowedBy(lower, "into", "outfile", false),
+		wordFollowedBy(lower, "into", "dumpfile", false),
+		wordFollowedBy(lower, "exec", "xp_", false), wordFollowedBy(lower, "exec", "sp_", false),
+		wordFollowedBy(lower, "exec", "master.", false), wordFollowedBy(lower, "execute", "xp_", false),
+		wordFollowedBy(lower, "execute", "sp_", false),
+		hasWord(lower, "xor"), hasHexLiteral(lower):
+		return true
+	}
+	if i := indexWord(lower, "select"); i >= 0 {
+		rest := lower[i+len("select"):]
+		return len(rest) > 1 && isSQLSpace(rest[0]) && indexWord(rest, "from") > 1
+	}
+	return false
+}
+
+// wordFollowedBy reports whether word occurs with no letter before it
+// (unless anyBefore allows glued text such as 1e0union), followed by
+// whitespace and then next.
+func wordFollowedBy(s, word, next string, anyBefore bool) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], word)
+		if j < 0 {
+			return false
+		}
+		at := i + j
+		end := at + len(word)
+		i = end
+		if !anyBefore && at > 0 && isLetter(s[at-1]) {
+			continue
+		}
+		k := end
+		for k < len(s) && isSQLSpace(s[k]) {
+			k++
+		}
+		if k > end && strings.HasPrefix(s[k:], next) {
+			return true
+		}
+	}
+}
+
+// indexWord returns the index of the first whole-word occurrence of word.
+func indexWord(s, word string) int {
+	for i := 0; ; {
+		j := strings.Index(s[i:], word)
+		if j < 0 {
+			return -1
+		}
+		at := i + j
+		end := at + len(word)
+		if (at == 0 || !isLetter(s[at-1])) && (end == len(s) || !isLetter(s[end])) {
+			return at
+		}
+		i = end
+	}
+}
+
+func hasWord(s, word string) bool { return indexWord(s, word) >= 0 }
+
+// hasHexLiteral reports whether s has 0x and two hexadecimal digits at the
+// start of a word.
+func hasHexLiteral(s string) bool {
+	for i := 0; ; {
+		j := strings.Index(s[i:], "0x")
+		if j < 0 {
+			return false
+		}
+		at := i + j
+		i = at + 2
+		if (at == 0 || !isLetter(s[at-1]) && !isDigit(s[at-1])) && at+3 < len(s) &&
+			isHexDigit(s[at+2]) && isHexDigit(s[at+3]) {
+			return true
+		}
+	}
+}
+
+func isHexDigit(c byte) bool { return isDigit(c) || 'a' <= c && c <= 'f' }
+
+func isSQLSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
 
 // stackedStatement is a semicolon that starts an SQL statement.
 var stackedStatement = regexp.MustCompile(`;\s*(select|insert|update|delete|drop|create|alter|truncate|exec|execute|declare|shutdown|grant|revoke|call|set|waitfor)\b`)
 
 // isPlainProse reports whether lower is text that libinjection need not see:
-// no SQL punctuation, no comment, no strongSQL, no semicolon that
+// no SQL punctuation, no comment, no hasStrongSQL, no semicolon that
 // starts a statement, no number followed by an SQL keyword, and apostrophes
 // only inside words (you're, King's), which do not end a string. Such text
 // still contains " or " and " and ", which is why libinjection would
@@ -119,7 +206,7 @@ func isPlainProse(lower string) bool {
 	if strings.ContainsAny(lower, sqlPunctuation) || strings.Contains(lower, "--") {
 		return false
 	}
-	if strongSQL.MatchString(lower) {
+	if hasStrongSQL(lower) {
 		return false
 	}
 	if strings.IndexByte(lower, ';') >= 0 && stackedStatement.MatchString(lower) {
