@@ -153,14 +153,18 @@ func corazaMatchedRules(waf coraza.WAF, req *Request) []int {
 
 // corazaSetups are the Coraza configurations compared with fieldwall. The
 // benign requests they block are false positives of the CRS, not properties
-// of the requests:
+// of the requests. The values the rules matched were:
 //
-//   - 932230, 932235, 932236 and 932250 (Unix command injection) read GraphQL
-//     field names such as "id" on their own line, and English words in
-//     values such as "sort" or "kettle", as shell commands;
-//   - 942290 reads the GraphQL variable "$status" as a MongoDB operator;
-//   - 942200, 942361 and 942430 (PL2) fire on English text with commas,
-//     apostrophes and SQL words such as "select" and "order".
+//   - 932230 and 932250 (Unix command injection, PL1): delivery notes such
+//     as "Deliver after 5 pm on weekdays or any time on Sunday. If the gate
+//     is closed, hand it to the neighbour at number 2.";
+//   - 932235 (PL1) and 932236 (PL2): the GraphQL query document, the GET
+//     parameter fields=id,title,price,rating,thumbnail and address lines
+//     such as "Apt 9F";
+//   - 942290 (MongoDB injection, PL1): the GraphQL query with its $variables;
+//   - 942200, 942361 and 942430 (SQL injection, PL2): review text with
+//     commas and apostrophes, the product title "Stainless steel kettle,
+//     1.7 litre", the street "598 Union Street" and the GraphQL query.
 //
 // The verdict checks expect exactly these blocks, so a change in Coraza or
 // the CRS shows up as a test failure.

@@ -3,13 +3,16 @@ package bench
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/url"
+	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/bytedance/sonic"
 	"github.com/bytedance/sonic/ast"
 
+	"github.com/fieldwall/fieldwall/engine"
 	"github.com/fieldwall/fieldwall/rules"
 )
 
@@ -171,5 +174,39 @@ func benchMatcher(b *testing.B, text []byte) {
 	b.ReportAllocs()
 	for b.Loop() {
 		hits = m.AppendMatches(hits[:0], lower)
+	}
+}
+
+// BenchmarkEngineNew measures engine.New with the built-in rules at
+// paranoia levels 1 (the default) and 4 (every rule), which parses the rule
+// files and compiles the matcher, the regular expressions and the
+// confirmers. It reports the heap the compiled engine keeps as retained-B:
+// the live heap after runtime.GC with the engine, minus the live heap
+// before engine.New, from runtime.MemStats.
+func BenchmarkEngineNew(b *testing.B) {
+	for _, paranoia := range []int{1, 4} {
+		b.Run(fmt.Sprintf("paranoia=%d", paranoia), func(b *testing.B) {
+			var retained int64
+			for b.Loop() {
+				b.StopTimer()
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				b.StartTimer()
+
+				e, err := engine.New(engine.Config{Paranoia: paranoia})
+				if err != nil {
+					b.Fatal(err)
+				}
+
+				b.StopTimer()
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				runtime.KeepAlive(e)
+				retained = int64(after.HeapAlloc) - int64(before.HeapAlloc)
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(retained), "retained-B")
+		})
 	}
 }

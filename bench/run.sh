@@ -30,9 +30,9 @@ run() { "./$out/bench.test" -test.run '^$' -test.benchmem "$@"; }
 } | tee "$out/machine.txt"
 
 # The suite runs in COUNT rounds, each with every benchmark once, rather than
-# each benchmark COUNT times in a row: the cores are shared, and a change in
-# load during the run then spreads over all implementations instead of
-# landing on one of them.
+# each benchmark COUNT times in a row. The cores are shared, so the load
+# changes during a run, and rounds spread each change over all
+# implementations instead of landing on one of them.
 : >"$out/requests.txt"
 : >"$out/coraza.txt"
 : >"$out/matchers.txt"
@@ -50,6 +50,9 @@ for round in $(seq "$count"); do
 	fi
 	run -test.bench 'BenchmarkMatcher' -test.benchtime 300ms | tee -a "$out/matchers.txt"
 done
+
+echo "== engine.New"
+run -test.bench 'BenchmarkEngineNew' -test.benchtime 20x -test.count "$count" | tee "$out/engine-new.txt"
 
 # Each replay size runs in its own process, so that VmHWM, the peak resident
 # set of the process, belongs to that size alone.
