@@ -31,14 +31,16 @@ type Request struct {
 // Engine is a compiled configuration. It is immutable and safe for
 // concurrent use.
 type Engine struct {
-	program    *rules.Program
-	graphql    *graphql.Inspector
-	config     Config
-	limits     Limits
-	threshold  int
-	headers    []string
-	exclusions []Exclusion
-	pool       sync.Pool
+	program *rules.Program
+	graphql *graphql.Inspector
+	config  Config
+	limits  Limits
+	// parserLimits are the parser-level part of limits, set once in New.
+	parserLimits parsers.Limits
+	threshold    int
+	headers      []string
+	exclusions   []Exclusion
+	pool         sync.Pool
 }
 
 // New compiles cfg into an engine. It returns an error for an invalid
@@ -84,6 +86,14 @@ func New(cfg Config) (*Engine, error) {
 		exclusions: cfg.Exclusions,
 		graphql:    graphql.NewInspector(cfg.GraphQL),
 	}
+	e.parserLimits = parsers.Limits{
+		MaxDepth:       e.limits.MaxDepth,
+		MaxFields:      e.limits.MaxFields,
+		MaxKeyBytes:    e.limits.MaxKeyBytes,
+		MaxValueBytes:  e.limits.MaxValueBytes,
+		MaxParts:       e.limits.MaxParts,
+		MaxNumberBytes: e.limits.MaxNumberBytes,
+	}
 	if e.threshold == 0 {
 		e.threshold = rules.Critical.Score()
 	}
@@ -118,6 +128,7 @@ type state struct {
 	seen       []uint32
 	generation uint32
 	findings   []Finding
+	scores     []int // the anomaly score of each finding, in step with findings
 	path       string
 	input      rules.Input
 	graphql    graphql.Request
@@ -154,21 +165,11 @@ func (e *Engine) Inspect(req *Request) (verdict Verdict) {
 			verdict = internalErrorVerdict(r, &e.config)
 			return // the state may be inconsistent, so it is not pooled
 		}
-		if st.oversized() {
-			return // a huge request's buffers would pin memory in the pool
-		}
-		e.pool.Put(st)
+		e.release(st)
 	}()
 
 	st.findings = st.findings[:0]
-	st.doc.Reset(parsers.Limits{
-		MaxDepth:       e.limits.MaxDepth,
-		MaxFields:      e.limits.MaxFields,
-		MaxKeyBytes:    e.limits.MaxKeyBytes,
-		MaxValueBytes:  e.limits.MaxValueBytes,
-		MaxParts:       e.limits.MaxParts,
-		MaxNumberBytes: e.limits.MaxNumberBytes,
-	})
+	st.scores = st.scores[:0]
 	e.parse(st, req)
 
 	for i := range st.doc.Fields {
@@ -186,9 +187,18 @@ func (e *Engine) Inspect(req *Request) (verdict Verdict) {
 	return e.score(st)
 }
 
-// parse fills st.doc from every part of the request.
+// release returns st to the pool unless a huge request grew its buffers,
+// which the pool would otherwise keep for every later request.
+func (e *Engine) release(st *state) {
+	if !st.oversized() {
+		e.pool.Put(st)
+	}
+}
+
+// parse resets st.doc and fills it from every part of the request.
 func (e *Engine) parse(st *state, req *Request) {
 	doc := &st.doc
+	doc.Reset(e.parserLimits)
 	target := req.Target
 	st.path, _, _ = strings.Cut(target, "?")
 	inspected := req.Body[:min(len(req.Body), e.limits.MaxBodyBytes)]
@@ -290,6 +300,7 @@ func (e *Engine) addFinding(st *state, r *rules.Rule, loc parsers.Location, path
 	}
 	finding.Evidence = evidence(evidenceText)
 	st.findings = append(st.findings, finding)
+	st.scores = append(st.scores, r.Severity.Score())
 }
 
 // score turns the findings into a verdict. Each finding adds its severity's
@@ -306,11 +317,10 @@ func (e *Engine) score(st *state) Verdict {
 	if e.config.FailOpen {
 		blocking = make(map[string]int)
 	}
-	for _, f := range v.Findings {
-		sev, _ := rules.ParseSeverity(f.Severity)
-		v.Scores[f.Class] += sev.Score()
+	for i, f := range v.Findings {
+		v.Scores[f.Class] += st.scores[i]
 		if e.config.FailOpen && !f.Incomplete {
-			blocking[f.Class] += sev.Score()
+			blocking[f.Class] += st.scores[i]
 		}
 	}
 	for _, score := range blocking {

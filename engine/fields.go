@@ -23,19 +23,9 @@ func (e *Engine) Fields(req *Request, fn func(f *parsers.Field)) (anomalies []pa
 			err = fmt.Errorf("engine: parsing failed with an internal error: %v", r)
 			return // the state may be inconsistent, so it is not pooled
 		}
-		e.pool.Put(st)
+		e.release(st)
 	}()
 
-	// NOTE: this Reset repeats the one in Inspect; a limit added there must
-	// be added here too, or Fields and Inspect see different field lists.
-	st.doc.Reset(parsers.Limits{
-		MaxDepth:       e.limits.MaxDepth,
-		MaxFields:      e.limits.MaxFields,
-		MaxKeyBytes:    e.limits.MaxKeyBytes,
-		MaxValueBytes:  e.limits.MaxValueBytes,
-		MaxParts:       e.limits.MaxParts,
-		MaxNumberBytes: e.limits.MaxNumberBytes,
-	})
 	e.parse(st, req)
 
 	for i := range st.doc.Fields {

@@ -156,27 +156,5 @@ func (r *reader) fillOperationsPart(p *part, path parsers.Path, seen int) {
 // does: JSON content (the map part among it) as JSON, text as one string,
 // and nothing of the content of a binary file.
 func (r *reader) fillPart(p *part, path parsers.Path) {
-	mediaType, _, _ := mime.ParseMediaType(p.contentType)
-	switch {
-	case isJSONType(mediaType) || mediaType == "" && p.fileName == "" && looksLikeJSON(p.content):
-		parsers.ParseJSON(r.doc, parsers.LocationMultipart, path, p.content)
-	case p.fileName != "" && isBinaryType(mediaType):
-		// The content is not text; its name and type were added.
-	default:
-		r.doc.AddField(parsers.LocationMultipart, parsers.KindString, path, bytesToString(p.content))
-	}
-}
-
-// isBinaryType reports whether a file of this type carries content that is
-// not text, such as an image or an archive.
-func isBinaryType(mediaType string) bool {
-	switch {
-	case mediaType == "":
-		return false
-	case strings.HasPrefix(mediaType, "text/"), isJSONType(mediaType),
-		strings.HasSuffix(mediaType, "+xml"), mediaType == "application/xml",
-		mediaType == "application/x-www-form-urlencoded", mediaType == "application/javascript":
-		return false
-	}
-	return true
+	parsers.AddPartContent(r.doc, path, p.contentType, p.fileName, p.content)
 }

@@ -99,16 +99,24 @@ func addPart(doc *Document, part *multipart.Part, maxValue int) bool {
 		}
 	}
 
+	AddPartContent(doc, path, partType, fileName, content)
+	return true
+}
+
+// AddPartContent adds the content of one multipart part at path: JSON
+// content as JSON, text as one string, and nothing for a file with a binary
+// type, whose name and type are the only text worth inspecting. content must
+// not change while doc is in use.
+func AddPartContent(doc *Document, path Path, partType, fileName string, content []byte) {
 	mediaType, _, _ := mime.ParseMediaType(partType)
 	switch {
 	case isJSONType(mediaType) || mediaType == "" && fileName == "" && looksLikeJSON(content):
 		ParseJSON(doc, LocationMultipart, path, content)
 	case fileName != "" && isBinaryType(mediaType):
-		// The content is not text; its name and type were added above.
+		// The content is not text.
 	default:
 		doc.AddField(LocationMultipart, KindString, path, bytesToString(content))
 	}
-	return true
 }
 
 // isBinaryType reports whether a part of this type carries content that is
