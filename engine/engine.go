@@ -178,10 +178,7 @@ func (e *Engine) Inspect(req *Request) (verdict Verdict) {
 	for i := range st.doc.Anomalies {
 		a := &st.doc.Anomalies[i]
 		for _, ri := range e.program.AnomalyRules(a.Code) {
-			e.addFinding(st, e.program.Rule(int(ri)), a.Location, a.Path, a.Detail)
-			if a.Code.Incomplete() && len(st.findings) > 0 {
-				st.findings[len(st.findings)-1].Incomplete = true
-			}
+			e.addFinding(st, e.program.Rule(int(ri)), a.Location, a.Path, a.Detail, a.Code.Incomplete())
 		}
 	}
 	return e.score(st)
@@ -275,20 +272,21 @@ func (e *Engine) inspectField(st *state, f *parsers.Field) {
 			continue
 		}
 		if e.program.Matches(ri, in) {
-			e.addFinding(st, r, f.Location, f.Path, in.Decoded)
+			e.addFinding(st, r, f.Location, f.Path, in.Decoded, false)
 		}
 	}
 }
 
 // addFinding records a finding unless an exclusion drops it.
-func (e *Engine) addFinding(st *state, r *rules.Rule, loc parsers.Location, path parsers.Path, evidenceText string) {
+func (e *Engine) addFinding(st *state, r *rules.Rule, loc parsers.Location, path parsers.Path, evidenceText string, incomplete bool) {
 	finding := Finding{
-		RuleID:   r.ID,
-		Class:    r.Class,
-		Severity: r.Severity.String(),
-		Location: loc.String(),
-		Path:     path.String(),
-		Message:  r.Message,
+		Incomplete: incomplete,
+		RuleID:     r.ID,
+		Class:      r.Class,
+		Severity:   r.Severity.String(),
+		Location:   loc.String(),
+		Path:       path.String(),
+		Message:    r.Message,
 	}
 	if len(e.exclusions) > 0 {
 		field := finding.Field()

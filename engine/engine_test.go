@@ -323,3 +323,17 @@ func TestLargeRequestDoesNotChangeLaterVerdicts(t *testing.T) {
 	after := e.Inspect(small)
 	assert.Equal(t, before, after)
 }
+
+func TestExcludedLimitFindingMarksNothing(t *testing.T) {
+	// With the limit finding excluded, the complete finding before it must
+	// not take over its incomplete mark.
+	e := newEngine(t, engine.Config{
+		Limits:     engine.Limits{MaxBodyBytes: 60},
+		Exclusions: []engine.Exclusion{{Rules: []string{"limit-body", "parser-malformed-json"}}},
+	})
+	v := e.Inspect(jsonRequest("/x", `{"q":"<script>alert(1)</script>","pad":"`+strings.Repeat("x", 100)+`"}`))
+	require.NotEmpty(t, v.Findings)
+	for _, f := range v.Findings {
+		assert.False(t, f.Incomplete, "%s is marked incomplete", f.RuleID)
+	}
+}
