@@ -29,7 +29,7 @@ type Request struct {
 	BodyFile string `json:"body_file,omitempty"`
 	// Expect is ExpectBenign or ExpectAttack.
 	Expect string `json:"expect"`
-	// Why describes the request and, for an attack, where its payload is.
+	// Why is a description of the request and, for an attack, of where its payload is.
 	Why string `json:"why"`
 
 	Body []byte `json:"-"`

@@ -8,7 +8,7 @@ import (
 // Live is an engine that can be replaced while requests are inspected, for
 // rule or configuration reloads. Each Inspect call uses one complete engine:
 // Reload compiles the new configuration first and swaps it in with one
-// atomic store, so no request sees a half-built rule set.
+// atomic store, so no request is inspected with a half-built rule set.
 type Live struct {
 	current atomic.Pointer[Engine]
 }

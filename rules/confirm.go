@@ -196,12 +196,12 @@ func isSQLSpace(c byte) bool {
 // stackedStatement is a semicolon that starts an SQL statement.
 var stackedStatement = regexp.MustCompile(`;\s*(select|insert|update|delete|drop|create|alter|truncate|exec|execute|declare|shutdown|grant|revoke|call|set|waitfor)\b`)
 
-// isPlainProse reports whether lower is text that libinjection need not see:
-// no SQL punctuation, no comment, no hasStrongSQL, no semicolon that
-// starts a statement, no number followed by an SQL keyword, and apostrophes
-// only inside words (you're, King's), which do not end a string. Such text
-// still contains " or " and " and ", which is why libinjection would
-// otherwise be called on most sentences.
+// isPlainProse reports whether lower is text that libinjection need not read.
+// Such text has no SQL punctuation, no comment, nothing hasStrongSQL
+// accepts, no semicolon that starts a statement and no number followed by an
+// SQL keyword. Its apostrophes sit inside words (you're, King's), where they
+// do not end a string. Most sentences contain " or " or " and ", which would
+// otherwise send them to libinjection.
 func isPlainProse(lower string) bool {
 	if strings.ContainsAny(lower, sqlPunctuation) || strings.Contains(lower, "--") {
 		return false
@@ -263,7 +263,7 @@ var commentAfterNumber = regexp.MustCompile(`(^|[^a-z0-9_])\d+\s*[)'"]*\s*(--|#|
 // shows for text:
 //
 //   - a statement or clause that starts the value with no quote and no
-//     comment ("SELECT id FROM users WHERE id = $1", prose that says "send
+//     comment ("SELECT id FROM users WHERE id = $1", prose such as "send
 //     a DELETE request"): it can only sit inside a string or be a syntax
 //     error;
 //   - one quoted operator between strings ("LIKE" STAMP, select 'and');

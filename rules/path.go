@@ -66,9 +66,9 @@ func confirmPathTraversal(in *Input) bool {
 		}
 	}
 	// Scanners also send forms that decode to nothing useful, or to other
-	// characters under strict UTF-8 rules (%c1%af is 'o'), and repeated
-	// decoding can merge an escape with the text after it, so the raw value
-	// is checked as well as the decoded one.
+	// characters under strict UTF-8 rules (%c1%af is 'o'). Repeated decoding
+	// can also merge an escape with the text after it. So the raw value is
+	// checked as well as the decoded one.
 	if isPathAttack(s) {
 		return true
 	}
@@ -143,7 +143,7 @@ func climbsSomewhere(s string, i int) bool {
 }
 
 // hasRepeatedClimb reports whether ".." is followed twice in a row by the
-// same separator of up to 16 bytes, as in ..%c1%9c..%c1%9c: whatever the
+// same separator of up to 16 bytes, as in ..%c1%9c..%c1%9c. Whatever the
 // separator decodes to, repeating it after ".." is a traversal scanner's
 // signature and not a way of writing text.
 func hasRepeatedClimb(s string) bool {
