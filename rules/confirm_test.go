@@ -107,6 +107,8 @@ func TestConfirmers(t *testing.T) {
 		{"libinjection-sqli", `"LIKE" STAMP`, false},
 		{"libinjection-sqli", "80% ACRYLIC AND 20% WOOL", false},
 		{"libinjection-sqli", "Western Union", false},
+		{"libinjection-sqli", "admin'or'a'like'a", true},
+		{"libinjection-sqli", "The merino socks (3 pairs) arrived and it's even better than the photos.", false},
 
 		{"libinjection-xss", "<script>alert(1)</script>", true},
 		{"libinjection-xss", `<img src=x onerror=alert(1)>`, true},
@@ -119,6 +121,35 @@ func TestConfirmers(t *testing.T) {
 			require.True(t, ok, "confirmer %s is registered", tc.confirmer)
 			assert.Equal(t, tc.want, confirm(lowerInput(tc.value)))
 		})
+	}
+}
+
+// TestPlainProse covers the one-pass check that keeps free text away from
+// libinjection: what passes as prose and what goes on to libinjection.
+func TestPlainProse(t *testing.T) {
+	prose := []string{
+		"honestly it does exactly what it says and nothing more, which is all i wanted.",
+		"the merino hiking socks (3 pairs) arrived on friday and it's even better than expected.",
+		"the default is 0.2 (20 percent of table size).",
+		"delete (archive) a conversation attribute",
+		"you're on the fence; read the size guide and then order it by phone.",
+		"a reunion of old friends, all selected by hand",
+		"the one-time password (otp) is sent. a notice of change (noc) was processed.",
+		"king's cross or o'hare", "201 union street", "10 group road",
+	}
+	notProse := []string{
+		"1 or true", "-1 and 1", "x or sleep(5)", "(1) or (1) in (1)", "id having (1 or 1)",
+		"item (select it)(now)", "socks (3 pairs", "socks 3 pairs)", "socks (3 pairs)x",
+		"a ( b)", "admin'or'a'like'a", "it'", "'quoted'", "x union select 1", "1e0union select 1",
+		"x union all select 1", "id order by 3", "a group by b", "procedure analyse", "into outfile x",
+		"exec xp_cmdshell", "execute sp_who", "a xor b", "id 0x7e", "select name from users",
+		"a; drop table users", "a = b", "a -- b", "a/*b", "a#b", "a@@version", "a|b", "a&b",
+	}
+	for _, s := range prose {
+		assert.True(t, isPlainProse(s), s)
+	}
+	for _, s := range notProse {
+		assert.False(t, isPlainProse(s), s)
 	}
 }
 

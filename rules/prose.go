@@ -1,0 +1,258 @@
+package rules
+
+import (
+	"regexp"
+	"strings"
+)
+
+// sqlWords are the keywords that let an injection continue a query without
+// punctuation: after a number (1 or true), after a string closed by an
+// apostrophe (admin'or'a'like'a) or in a stacked statement.
+var sqlWords = [...]string{"or", "and", "xor", "div", "mod", "like", "rlike", "regexp", "union", "between", "is", "in", "not", "having", "order", "group", "limit", "procedure", "into", "select"}
+
+// pairWords are the sqlWords that need a second word to continue a query
+// (UNION SELECT, ORDER BY, GROUP BY, PROCEDURE ANALYSE, INTO OUTFILE), which
+// isPlainProse looks for anywhere in the value. After an opening number they
+// count when nothing or no word follows them (-1 union), not when an
+// ordinary word does: "201 Union Street" is an address.
+var pairWords = [...]string{"union", "order", "group", "procedure", "into"}
+
+// stackedStatement is a semicolon that starts an SQL statement.
+var stackedStatement = regexp.MustCompile(`;\s*(select|insert|update|delete|drop|create|alter|truncate|exec|execute|declare|shutdown|grant|revoke|call|set|waitfor)\b`)
+
+// isPlainProse reports whether lower is text that libinjection need not
+// read. Most sentences contain " or " or " and ", which would otherwise send
+// them to libinjection, and libinjection allocates on every call. Plain prose
+// here has:
+//
+//   - none of the characters an injection needs to escape a string or a
+//     number ("`=<>#@|&*/+) and no comment (--);
+//   - parentheses only as a sentence uses them. An opening one follows a
+//     space and precedes a letter or digit. A closing one follows a letter,
+//     digit or full stop and precedes a space, sentence punctuation or the
+//     end. Pairs are not nested, not left open and not placed right after
+//     an SQL keyword, so a function call (sleep(5)), a condition
+//     (having (1 or 1)) or a value that starts with a parenthesis fails;
+//   - apostrophes only inside words (you're, King's) and never before an SQL
+//     keyword (admin'or'a'like'a);
+//   - no SQL that needs no punctuation to inject: UNION SELECT, a SELECT
+//     with a column list and FROM, ORDER BY and GROUP BY, PROCEDURE
+//     ANALYSE, INTO OUTFILE or DUMPFILE, EXEC of a system procedure, XOR
+//     and hexadecimal literals;
+//   - no semicolon that starts a statement and no opening number followed
+//     by an SQL keyword (1 or true).
+//
+// The checks share one pass over lower, because this runs on every field
+// whose keywords send it to the SQL confirmer, which is most free text.
+func isPlainProse(lower string) bool {
+	inParens := false
+	semicolon := false
+	selectSeen := false
+	for i := 0; i < len(lower); i++ {
+		c := lower[i]
+		switch c {
+		case '"', '`', '=', '<', '>', '#', '@', '|', '&', '*', '/', '+':
+			return false
+		case '-':
+			if i+1 < len(lower) && lower[i+1] == '-' {
+				return false
+			}
+		case '(':
+			if inParens || i == 0 || lower[i-1] != ' ' || i+1 >= len(lower) || !isAlnum(lower[i+1]) ||
+				endsWithSQLWord(lower[:i-1]) {
+				return false
+			}
+			inParens = true
+		case ')':
+			if !inParens || !(isAlnum(lower[i-1]) || lower[i-1] == '.') ||
+				i+1 < len(lower) && strings.IndexByte(" .,:;!?", lower[i+1]) < 0 {
+				return false
+			}
+			inParens = false
+		case '\'':
+			if i == 0 || i+1 >= len(lower) || !isLetter(lower[i-1]) || !isLetter(lower[i+1]) ||
+				startsWithSQLWord(lower[i+1:]) {
+				return false
+			}
+		case ';':
+			semicolon = true
+		case '0':
+			if isHexLiteralAt(lower, i) {
+				return false
+			}
+		case 'u':
+			// UNION counts even glued to what precedes it (1e0union).
+			if strings.HasPrefix(lower[i:], "union") && unionSelectAt(lower, i+len("union")) {
+				return false
+			}
+		default:
+			if !isLetter(c) || i > 0 && isLetter(lower[i-1]) {
+				continue
+			}
+			if strongSQLAt(lower, i) {
+				return false
+			}
+			if !selectSeen && hasWordAt(lower, i, "select") {
+				// Only the first SELECT is judged, as a column list and
+				// FROM after it.
+				selectSeen = true
+				rest := lower[i+len("select"):]
+				if len(rest) > 1 && isSQLSpace(rest[0]) && indexWord(rest, "from") > 1 {
+					return false
+				}
+			}
+		}
+	}
+	if inParens || semicolon && stackedStatement.MatchString(lower) {
+		return false
+	}
+	return !startsWithNumberAndKeyword(lower)
+}
+
+// unionSelectAt reports whether the text after a UNION, which ends at end,
+// continues with whitespace and SELECT, or with ALL or DISTINCT while the
+// value has a SELECT anywhere.
+func unionSelectAt(lower string, end int) bool {
+	rest := skipSQLSpace(lower, end)
+	if rest == end {
+		return false
+	}
+	switch {
+	case strings.HasPrefix(lower[rest:], "select"):
+		return true
+	case strings.HasPrefix(lower[rest:], "all"), strings.HasPrefix(lower[rest:], "distinct"):
+		return strings.Contains(lower, "select")
+	}
+	return false
+}
+
+// strongSQLAt reports whether one of the word pairs of isPlainProse, or the
+// word XOR, starts at i, which is the start of a word.
+func strongSQLAt(lower string, i int) bool {
+	s := lower[i:]
+	switch s[0] {
+	case 'o':
+		return followedBy(lower, i, "order", "by")
+	case 'g':
+		return followedBy(lower, i, "group", "by")
+	case 'p':
+		return followedBy(lower, i, "procedure", "analyse")
+	case 'i':
+		return followedBy(lower, i, "into", "outfile") || followedBy(lower, i, "into", "dumpfile")
+	case 'e':
+		for _, word := range [...]string{"exec", "execute"} {
+			for _, next := range [...]string{"xp_", "sp_", "master."} {
+				if followedBy(lower, i, word, next) {
+					return true
+				}
+			}
+		}
+	case 'x':
+		return hasWordAt(lower, i, "xor")
+	}
+	return false
+}
+
+// followedBy reports whether word starts at i and is followed by whitespace
+// and then next.
+func followedBy(lower string, i int, word, next string) bool {
+	if !strings.HasPrefix(lower[i:], word) {
+		return false
+	}
+	end := i + len(word)
+	k := skipSQLSpace(lower, end)
+	return k > end && strings.HasPrefix(lower[k:], next)
+}
+
+func skipSQLSpace(s string, i int) int {
+	for i < len(s) && isSQLSpace(s[i]) {
+		i++
+	}
+	return i
+}
+
+// hasWordAt reports whether the whole word starts at i, which is the start
+// of a word.
+func hasWordAt(s string, i int, word string) bool {
+	end := i + len(word)
+	return strings.HasPrefix(s[i:], word) && (end == len(s) || !isLetter(s[end]))
+}
+
+// indexWord returns the index of the first whole-word occurrence of word.
+func indexWord(s, word string) int {
+	for i := 0; ; {
+		j := strings.Index(s[i:], word)
+		if j < 0 {
+			return -1
+		}
+		at := i + j
+		end := at + len(word)
+		if (at == 0 || !isLetter(s[at-1])) && (end == len(s) || !isLetter(s[end])) {
+			return at
+		}
+		i = end
+	}
+}
+
+// isHexLiteralAt reports whether a hexadecimal literal, 0x and two
+// hexadecimal digits not glued to a letter or digit before them, starts at
+// i.
+func isHexLiteralAt(s string, i int) bool {
+	return i+3 < len(s) && s[i+1] == 'x' && (i == 0 || !isLetter(s[i-1]) && !isDigit(s[i-1])) &&
+		isHexDigit(s[i+2]) && isHexDigit(s[i+3])
+}
+
+// startsWithSQLWord reports whether s opens with one of sqlWords as a whole
+// word.
+func startsWithSQLWord(s string) bool {
+	return startsWithWord(s, sqlWords[:])
+}
+
+// startsWithWord reports whether s opens with one of words as a whole word.
+func startsWithWord(s string, words []string) bool {
+	for _, w := range words {
+		if strings.HasPrefix(s, w) && (len(s) == len(w) || !isLetter(s[len(w)])) {
+			return true
+		}
+	}
+	return false
+}
+
+// endsWithSQLWord reports whether s closes with one of sqlWords as a whole
+// word.
+func endsWithSQLWord(s string) bool {
+	for _, w := range sqlWords {
+		if strings.HasSuffix(s, w) && (len(s) == len(w) || !isLetter(s[len(s)-len(w)-1])) {
+			return true
+		}
+	}
+	return false
+}
+
+// startsWithNumberAndKeyword reports whether lower opens with a number, as a
+// numeric parameter does, followed by an SQL keyword: "1 or true".
+func startsWithNumberAndKeyword(lower string) bool {
+	s := strings.TrimLeft(lower, " \t-")
+	i := 0
+	for i < len(s) && (isDigit(s[i]) || s[i] == '.') {
+		i++
+	}
+	if i == 0 {
+		return false
+	}
+	rest := strings.TrimLeft(s[i:], " \t")
+	for _, w := range pairWords {
+		if hasWordAt(rest, 0, w) {
+			next := strings.TrimLeft(rest[len(w):], " \t")
+			return next == "" || !isLetter(next[0])
+		}
+	}
+	return startsWithSQLWord(rest)
+}
+
+func isHexDigit(c byte) bool { return isDigit(c) || 'a' <= c && c <= 'f' }
+func isAlnum(c byte) bool    { return isLetter(c) || isDigit(c) }
+
+func isSQLSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
