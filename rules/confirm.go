@@ -66,7 +66,7 @@ func ConfirmerNames() []string {
 }
 
 func confirmSQLi(in *Input) bool {
-	if isPlainProse(in.Lower) {
+	if isPlainProse(in.Lower) || isSQLInert(in.Lower) {
 		return false
 	}
 	ok, fingerprint := libinjection.IsSQLi(in.Decoded)

@@ -153,6 +153,29 @@ func TestPlainProse(t *testing.T) {
 	}
 }
 
+// TestSQLInert covers the values the SQL confirmer declines without
+// libinjection: header values and identifiers with no SQL meaning.
+func TestSQLInert(t *testing.T) {
+	inert := []string{
+		"shopapp/5.12.1 (iphone; ios 17.4; scale/3.00)",
+		"mozilla/5.0 (windows nt 10.0; win64; x64) applewebkit/537.36 (khtml, like gecko) chrome/120.0.0.0 safari/537.36",
+		"created_at desc", "price, name", "en-gb, en; q 0.9",
+	}
+	notInert := []string{
+		"1 like 1", "-1 union", "(1) or (1)", ".5 div 0", "name or y", "name desc, (select 1)",
+		"if(1 in (1),sleep(5),0)", "extractvalue(1,concat(0x7e,version()))", "name; drop table x",
+		"name;shutdown", "a'b", "a\"b", "a`b", "name--", "name/*", "name#", "@@version", "a=b", "a<b",
+		"a||b", "a&&b", "(case when 1 then 1 end)", "name limit 1", "id procedure analyse", "0x41",
+		"name into outfile x", "",
+	}
+	for _, s := range inert {
+		assert.True(t, isSQLInert(s), s)
+	}
+	for _, s := range notInert {
+		assert.False(t, isSQLInert(s), s)
+	}
+}
+
 func TestParseLooseIP(t *testing.T) {
 	cases := []struct {
 		host string

@@ -256,3 +256,65 @@ func isAlnum(c byte) bool    { return isLetter(c) || isDigit(c) }
 func isSQLSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }
+
+// inertWords are the words that give a value SQL meaning after an
+// identifier or in a stacked statement: logic operators, statement and
+// clause keywords, conditionals and literals. Comparison words (LIKE, IN,
+// BETWEEN) are not among them: after an identifier they make no injection
+// by themselves, and after a number isSQLInert already declines.
+var inertWords = map[string]bool{
+	"or": true, "and": true, "xor": true, "not": true, "union": true, "select": true, "case": true,
+	"when": true, "if": true, "iif": true, "sleep": true, "benchmark": true, "waitfor": true,
+	"delay": true, "exec": true, "execute": true, "declare": true, "having": true, "where": true,
+	"limit": true, "procedure": true, "into": true, "from": true, "insert": true, "update": true,
+	"delete": true, "drop": true, "create": true, "alter": true, "truncate": true, "shutdown": true,
+	"null": true, "true": true, "false": true, "order": true, "group": true, "by": true,
+}
+
+// statementWords are the first words of SQL statements that a stacked
+// query can run after a semicolon.
+var statementWords = [...]string{"select", "insert", "update", "delete", "replace", "drop", "create", "alter", "truncate", "rename", "exec", "execute", "declare", "shutdown", "grant", "revoke", "call", "set", "waitfor", "use", "load", "handler", "show", "kill", "lock", "begin", "do"}
+
+// isSQLInert reports whether lower cannot change an SQL query it is put
+// into, in any of the three places a value lands. In a string it would need
+// a quote. After a number it would need the number first, and a value that
+// opens with a number is left to libinjection. After an identifier (a column
+// in ORDER BY) it would need a comment, a stacked statement, an operator
+// (= < > | & ^ @), a function call (a word right before a parenthesis), a
+// hexadecimal literal or one of inertWords. Header values such as
+// "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"
+// are inert, and skipping libinjection for them saves its allocations.
+func isSQLInert(lower string) bool {
+	start := strings.TrimLeft(lower, " \t\r\n+-(")
+	if start == "" || isDigit(start[0]) || start[0] == '.' {
+		return false
+	}
+	for i := 0; i < len(lower); i++ {
+		c := lower[i]
+		switch {
+		case strings.IndexByte("'\"`#=<>|&^@*\\", c) >= 0:
+			return false
+		case c == ';':
+			if startsWithWord(strings.TrimLeft(lower[i+1:], " \t\r\n"), statementWords[:]) {
+				return false
+			}
+		case c == '-' && i+1 < len(lower) && lower[i+1] == '-',
+			c == '/' && i+1 < len(lower) && lower[i+1] == '*':
+			return false
+		case c == '0' && isHexLiteralAt(lower, i):
+			return false
+		case isWordByte(c) && (i == 0 || !isWordByte(lower[i-1])):
+			end := i + 1
+			for end < len(lower) && isWordByte(lower[end]) {
+				end++
+			}
+			if inertWords[lower[i:end]] || end < len(lower) && lower[end] == '(' {
+				return false
+			}
+			i = end - 1
+		}
+	}
+	return true
+}
+
+func isWordByte(c byte) bool { return isAlnum(c) || c == '_' || c == '$' }
