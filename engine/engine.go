@@ -151,7 +151,8 @@ func (st *state) oversized() bool {
 	n := &st.norm
 	return st.doc.RetainedBytes() > maxPooledDocumentBytes || cap(st.findings) > maxPooledFindings ||
 		cap(n.decodeBuf) > maxPooledBytes || cap(n.scratch) > maxPooledBytes ||
-		cap(n.lowerBuf) > maxPooledBytes || cap(n.foldedBuf) > maxPooledBytes || cap(n.rawLowerBuf) > maxPooledBytes
+		cap(n.lowerBuf) > maxPooledBytes || cap(n.foldedBuf) > maxPooledBytes || cap(n.rawLowerBuf) > maxPooledBytes ||
+		cap(n.matchFoldedBuf) > maxPooledBytes
 }
 
 // Inspect inspects one request and returns its verdict. What it could not
@@ -229,33 +230,39 @@ func (e *Engine) parse(st *state, req *Request) {
 // inspectField runs every rule that targets the field and whose keywords
 // occur in one of its views.
 func (e *Engine) inspectField(st *state, f *parsers.Field) {
-	st.norm.normalize(f.Value)
-	if st.norm.doubleEncoded {
+	n := &st.norm
+	n.prepare(f.Value)
+	if n.doubleEncoded {
 		st.doc.AddAnomaly(parsers.AnomalyDoubleEncoding, f.Location, f.Path, "value decodes more than once")
 	}
+	st.candidates, st.hits = e.program.AppendCandidates(st.candidates[:0], st.hits, n.matchDecoded)
+	if n.matchFolded != nil {
+		st.candidates, st.hits = e.program.AppendCandidates(st.candidates, st.hits, n.matchFolded)
+	}
+	if n.matchRaw != nil {
+		st.candidates, st.hits = e.program.AppendCandidates(st.candidates, st.hits, n.matchRaw)
+	}
+	unfiltered := e.program.Unfiltered()
+	if len(st.candidates) == 0 && len(unfiltered) == 0 {
+		return
+	}
+	st.candidates = append(st.candidates, unfiltered...)
+
+	n.lowerViews()
 	// The input lives in the pooled state: a local would escape to the heap
 	// through the confirmer calls and cost one allocation per field.
 	in := &st.input
 	*in = rules.Input{
 		Field:   f,
 		Raw:     f.Value,
-		Decoded: bytesToString(st.norm.decoded),
-		Lower:   bytesToString(st.norm.lower),
-		Folded:  bytesToString(st.norm.folded),
+		Decoded: bytesToString(n.decoded),
+		Lower:   bytesToString(n.lower),
+		Folded:  bytesToString(n.folded),
 	}
 	in.RawLower = in.Lower
-	if len(st.norm.rawLower) > 0 {
-		in.RawLower = bytesToString(st.norm.rawLower)
+	if len(n.rawLower) > 0 {
+		in.RawLower = bytesToString(n.rawLower)
 	}
-
-	st.candidates, st.hits = e.program.AppendCandidates(st.candidates[:0], st.hits, st.norm.lower)
-	if in.Folded != in.Lower {
-		st.candidates, st.hits = e.program.AppendCandidates(st.candidates, st.hits, st.norm.folded)
-	}
-	if len(st.norm.rawLower) > 0 {
-		st.candidates, st.hits = e.program.AppendCandidates(st.candidates, st.hits, st.norm.rawLower)
-	}
-	st.candidates = append(st.candidates, e.program.Unfiltered()...)
 
 	st.generation++
 	if st.generation == 0 {

@@ -18,9 +18,15 @@ const maxDecodeRounds = 3
 // a warm normalizer allocates only when a value needs HTML-entity or Unicode
 // folding. A view that equals the one it derives from shares its memory
 // instead of being copied, which makes plain lower-case values free.
+//
+// It works in two steps. prepare decodes the value and computes the views
+// that the keyword matcher reads. The matcher folds ASCII case itself, so an
+// ASCII view is matched as it is. lowerViews then computes the lower-case
+// views for the confirmers. Most values match no keyword and never need them.
 type normalizer struct {
 	// decoded, lower, folded and rawLower are the views. They point into the
-	// buffers below or into the value itself, and are read-only.
+	// buffers below or into the value itself, and are read-only. lower,
+	// folded and rawLower are set by lowerViews.
 	decoded []byte
 	lower   []byte
 	folded  []byte
@@ -31,67 +37,165 @@ type normalizer struct {
 	// earlier round had already percent-decoded.
 	doubleEncoded bool
 
-	decodeBuf   []byte
-	scratch     []byte
-	lowerBuf    []byte
-	foldedBuf   []byte
-	rawLowerBuf []byte
+	// matchDecoded, matchFolded and matchRaw are the views for the keyword
+	// matcher: decoded, folded and raw, in any ASCII case. matchFolded is
+	// nil when folding changes nothing, matchRaw when decoding changed
+	// nothing.
+	matchDecoded []byte
+	matchFolded  []byte
+	matchRaw     []byte
+
+	raw        []byte
+	flags      int // scanValue flags of decoded
+	rawFlags   int // scanValue flags of raw
+	rawChanged bool
+	lowered    bool // lower holds decoded in lower case
+
+	decodeBuf      []byte
+	scratch        []byte
+	lowerBuf       []byte
+	foldedBuf      []byte
+	rawLowerBuf    []byte
+	matchFoldedBuf []byte
 }
 
 // Flags of scanValue: what a value needs beyond sharing memory.
 const (
-	needsDecode = 1 << iota // '%', '&', '\\' or a non-ASCII byte
+	needsDecode = 1 << iota // '%', '&' or a backslash
+	nonASCII                // a byte of 0x80 or more
 	hasUpper                // an ASCII upper-case letter
-	needsFold               // a comment opener or whitespace other than single spaces
+	needsFold               // a control character, two spaces or a comment opener
 )
 
-// scanValue returns the flags of b in one pass.
-func scanValue(b []byte) int {
-	flags := 0
-	prev := byte(0)
-	for _, c := range b {
+// Bits of scanTable besides the flags. They let scanValue find the byte pairs
+// of needsFold without a branch. The bits that a byte has as the first of a
+// pair sit 8 bits higher and are ANDed with the next byte's own bits.
+const (
+	pairSpace     = 1 << (4 + iota) // ' ', first and second
+	pairSlashStar                   // '/' first, '*' second
+)
+
+// scanTable maps a byte to its flags and pair bits: the low byte describes
+// the byte itself, bits 8 and up the byte as the first of a pair.
+var scanTable = func() (t [256]uint16) {
+	for c := range 256 {
+		var v uint16
 		switch {
-		case c == '%' || c == '&' || c == '\\' || c >= utf8.RuneSelf:
-			flags |= needsDecode
+		case c == '%' || c == '&' || c == '\\':
+			v = needsDecode
+		case c >= utf8.RuneSelf:
+			v = nonASCII
 		case 'A' <= c && c <= 'Z':
-			flags |= hasUpper
-		case c < ' ' || c == ' ' && prev == ' ' || c == '*' && prev == '/':
-			flags |= needsFold
+			v = hasUpper
+		case c < ' ':
+			v = needsFold
+		case c == ' ':
+			v = pairSpace | pairSpace<<8
+		case c == '*':
+			v = pairSlashStar
+		case c == '/':
+			v = pairSlashStar << 8
 		}
-		prev = c
+		t[c] = v
 	}
-	return flags
+	return t
+}()
+
+// scanValue returns the flags of b in one pass without branches per byte.
+func scanValue(b []byte) int {
+	var flags, pairs, prev uint16
+	for _, c := range b {
+		v := scanTable[c]
+		flags |= v
+		pairs |= prev & v
+		prev = v >> 8
+	}
+	f := int(flags & (needsDecode | nonASCII | hasUpper | needsFold))
+	if pairs != 0 {
+		f |= needsFold
+	}
+	return f
 }
 
-// normalize computes the decoded, lower-case and folded views of value.
+// normalize computes every view of value at once.
 func (n *normalizer) normalize(value string) {
-	n.doubleEncoded = false
-	n.rawLower = n.rawLower[:0]
-	raw := unsafe.Slice(unsafe.StringData(value), len(value))
+	n.prepare(value)
+	n.lowerViews()
+}
 
-	flags := scanValue(raw)
-	if flags&needsDecode == 0 {
-		n.decoded = raw
+// prepare decodes value and computes the views for the keyword matcher.
+func (n *normalizer) prepare(value string) {
+	n.doubleEncoded = false
+	n.rawChanged = false
+	n.lowered = false
+	n.lower, n.folded, n.rawLower = nil, nil, nil
+	n.raw = unsafe.Slice(unsafe.StringData(value), len(value))
+
+	n.rawFlags = scanValue(n.raw)
+	if n.rawFlags&(needsDecode|nonASCII) == 0 {
+		n.decoded = n.raw
+		n.flags = n.rawFlags
 	} else {
 		n.decode(value)
-		flags = scanValue(n.decoded)
-		if string(n.decoded) != value {
-			n.rawLowerBuf = appendLower(n.rawLowerBuf[:0], raw)
-			n.rawLower = n.rawLowerBuf
-		}
+		n.flags = scanValue(n.decoded)
+		n.rawChanged = string(n.decoded) != value
 	}
 
-	if flags&(hasUpper|needsDecode) == 0 {
-		n.lower = n.decoded
-	} else {
-		n.lowerBuf = appendLower(n.lowerBuf[:0], n.decoded)
-		n.lower = n.lowerBuf
+	// Unicode lower-casing can turn a non-ASCII letter into ASCII ones, which
+	// the matcher would not see in the decoded view, so a non-ASCII view is
+	// lowered before matching.
+	n.matchDecoded = n.decoded
+	if n.flags&nonASCII != 0 {
+		n.lowerDecoded()
+		n.matchDecoded = n.lower
 	}
-	if flags&needsFold == 0 {
+	n.matchFolded = nil
+	if n.flags&needsFold != 0 {
+		n.matchFoldedBuf = appendFolded(n.matchFoldedBuf[:0], n.matchDecoded)
+		n.matchFolded = n.matchFoldedBuf
+	}
+	n.matchRaw = nil
+	if n.rawChanged {
+		n.matchRaw = n.raw
+		if n.rawFlags&nonASCII != 0 {
+			n.rawLowerBuf = appendLower(n.rawLowerBuf[:0], n.raw)
+			n.rawLower = n.rawLowerBuf
+			n.matchRaw = n.rawLower
+		}
+	}
+}
+
+// lowerDecoded sets n.lower to the decoded view in lower case.
+func (n *normalizer) lowerDecoded() {
+	if n.lowered {
+		return
+	}
+	n.lowered = true
+	if n.flags&(hasUpper|nonASCII) == 0 {
+		n.lower = n.decoded
+		return
+	}
+	n.lowerBuf = appendLower(n.lowerBuf[:0], n.decoded)
+	n.lower = n.lowerBuf
+}
+
+// lowerViews computes the lower-case views after prepare.
+func (n *normalizer) lowerViews() {
+	n.lowerDecoded()
+	switch {
+	case n.matchFolded == nil:
 		n.folded = n.lower
-	} else {
-		n.foldedBuf = appendFolded(n.foldedBuf[:0], n.lower)
+	case n.flags&(hasUpper|nonASCII) == hasUpper:
+		// Folding and lowering commute on ASCII: only letters change case,
+		// and folding moves no letter.
+		n.foldedBuf = appendLower(n.foldedBuf[:0], n.matchFolded)
 		n.folded = n.foldedBuf
+	default:
+		n.folded = n.matchFolded
+	}
+	if n.rawChanged && n.rawLower == nil {
+		n.rawLowerBuf = appendLower(n.rawLowerBuf[:0], n.raw)
+		n.rawLower = n.rawLowerBuf
 	}
 }
 

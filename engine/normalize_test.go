@@ -1,7 +1,11 @@
 package engine
 
 import (
+	"math/rand/v2"
+	"strings"
 	"testing"
+
+	"github.com/fieldwall/fieldwall/rules"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -75,4 +79,53 @@ func TestWildcardMatch(t *testing.T) {
 	for _, tc := range cases {
 		assert.Equal(t, tc.want, wildcardMatch(tc.pattern, tc.s), "%s ~ %s", tc.pattern, tc.s)
 	}
+}
+
+// TestMatchViewsFindSameKeywords checks that matching the views of prepare,
+// which keep their ASCII case, finds the same rules as matching the
+// lower-case views that confirmers read.
+func TestMatchViewsFindSameKeywords(t *testing.T) {
+	e, err := New(Config{Paranoia: 4})
+	require.NoError(t, err)
+	p := e.program
+	parts := []string{
+		"SELECT", "union", "UNION", " ", "  ", "\t", "\n", "/*", "*/", "/*!50000", "%27", "%2527", "%3C", "&lt;",
+		"&#x27;", `\x3c`, `\u0027`, "\u212a", "\u0130", "ＳＥＬＥＣＴ", "é", "\xc0\xae", "\xff", "<ScRiPt>", "../",
+		"..%2F", "${JNDI:", "{{", "1", "'", "\"", "OR", "and", "=", "$Where", "__PROTO__", "etc/PASSWD", "sleep(",
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	values := []string{"", "plain text", "Hello World", "ＳＥＬＥＣＴ * FROM users", "\u212aeyword"}
+	for range 20000 {
+		var b strings.Builder
+		for n := rng.IntN(8); n >= 0; n-- {
+			b.WriteString(parts[rng.IntN(len(parts))])
+		}
+		values = append(values, b.String())
+	}
+	var n normalizer
+	for _, v := range values {
+		n.prepare(v)
+		got := candidateSet(p, n.matchDecoded, n.matchFolded, n.matchRaw)
+		n.lowerViews()
+		folded := n.folded
+		if string(folded) == string(n.lower) {
+			folded = nil
+		}
+		want := candidateSet(p, n.lower, folded, n.rawLower)
+		require.Equal(t, want, got, "%q", v)
+	}
+}
+
+func candidateSet(p *rules.Program, views ...[]byte) map[int32]bool {
+	set := make(map[int32]bool)
+	for _, view := range views {
+		if view == nil {
+			continue
+		}
+		candidates, _ := p.AppendCandidates(nil, nil, view)
+		for _, c := range candidates {
+			set[c] = true
+		}
+	}
+	return set
 }

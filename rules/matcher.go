@@ -3,7 +3,8 @@ package rules
 import "github.com/cloudflare/ahocorasick"
 
 // Matcher finds which of a fixed set of keywords occur in a text. Keywords
-// and texts are lower case; the engine folds case before matching.
+// are lower case. The matcher of NewMatcher ignores ASCII case in the text,
+// and the engine relies on that to match values without lowering them.
 // Implementations are safe for concurrent use.
 type Matcher interface {
 	// AppendMatches appends the index of each keyword that occurs in text to
@@ -20,8 +21,9 @@ func NewMatcher(keywords []string) Matcher {
 
 // NewCloudflareMatcher returns a matcher built on
 // github.com/cloudflare/ahocorasick, the matcher that NewMatcher returned
-// before the Automaton. It stays for the benchmarks in bench/. It allocates
-// on every call that finds a keyword.
+// before the Automaton. It stays for the benchmarks in bench/. It matches
+// case-sensitively, so texts must be lower case, and it allocates on every
+// call that finds a keyword.
 func NewCloudflareMatcher(keywords []string) Matcher {
 	return &cloudflareMatcher{m: ahocorasick.NewStringMatcher(keywords), empty: len(keywords) == 0}
 }

@@ -50,6 +50,32 @@ func isPlainProse(lower string) bool {
 	selectSeen := false
 	for i := 0; i < len(lower); i++ {
 		c := lower[i]
+		if isLetter(c) {
+			// A word starts here. Words are most of the text, so each is
+			// judged by its first letter and then skipped in a tight loop.
+			if strongSQLAt(lower, i) {
+				return false
+			}
+			if !selectSeen && hasWordAt(lower, i, "select") {
+				// Only the first SELECT is judged, as a column list and
+				// FROM after it.
+				selectSeen = true
+				rest := lower[i+len("select"):]
+				if len(rest) > 1 && isSQLSpace(rest[0]) && indexWord(rest, "from") > 1 {
+					return false
+				}
+			}
+			for ; i < len(lower) && isLetter(lower[i]); i++ {
+				// UNION counts even glued to what precedes it (1e0union).
+				if lower[i] == 'u' && strings.HasPrefix(lower[i:], "union") && unionSelectAt(lower, i+len("union")) {
+					return false
+				}
+			}
+			if i == len(lower) {
+				break
+			}
+			c = lower[i]
+		}
 		switch c {
 		case '"', '`', '=', '<', '>', '#', '@', '|', '&', '*', '/', '+':
 			return false
@@ -79,27 +105,6 @@ func isPlainProse(lower string) bool {
 		case '0':
 			if isHexLiteralAt(lower, i) {
 				return false
-			}
-		case 'u':
-			// UNION counts even glued to what precedes it (1e0union).
-			if strings.HasPrefix(lower[i:], "union") && unionSelectAt(lower, i+len("union")) {
-				return false
-			}
-		default:
-			if !isLetter(c) || i > 0 && isLetter(lower[i-1]) {
-				continue
-			}
-			if strongSQLAt(lower, i) {
-				return false
-			}
-			if !selectSeen && hasWordAt(lower, i, "select") {
-				// Only the first SELECT is judged, as a column list and
-				// FROM after it.
-				selectSeen = true
-				rest := lower[i+len("select"):]
-				if len(rest) > 1 && isSQLSpace(rest[0]) && indexWord(rest, "from") > 1 {
-					return false
-				}
 			}
 		}
 	}
