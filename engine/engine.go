@@ -107,7 +107,12 @@ func New(cfg Config) (*Engine, error) {
 	for i, name := range headers {
 		e.headers[i] = textproto.CanonicalMIMEHeaderKey(name)
 	}
-	e.pool.New = func() any { return &state{seen: make([]uint32, len(active))} }
+	e.pool.New = func() any {
+		st := &state{seen: make([]uint32, len(active))}
+		st.sink = fieldSink{e: e, st: st}
+		st.doc.SetSink(&st.sink)
+		return st
+	}
 	return e, nil
 }
 
@@ -132,14 +137,35 @@ type state struct {
 	path       string
 	input      rules.Input
 	graphql    graphql.Request
+	sink       fieldSink
+	// fieldFn, when set, receives the fields in place of inspection: see
+	// Engine.Fields.
+	fieldFn func(f *parsers.Field)
+}
+
+// fieldSink inspects each field while the parsers produce it, so that no
+// field list is built: a 1 MB JSON body has about 100,000 fields, and
+// writing them and their paths out and reading them back cost more than
+// inspecting them.
+type fieldSink struct {
+	e  *Engine
+	st *state
+}
+
+func (s *fieldSink) Field(f *parsers.Field) {
+	if s.st.fieldFn != nil {
+		s.st.fieldFn(f)
+		return
+	}
+	s.e.inspectField(s.st, f)
 }
 
 // Bounds above which a state's buffers are dropped rather than pooled.
-// maxPooledDocumentBytes keeps the field list of a 1 MB JSON body (about
-// 100,000 fields) pooled, so such bodies do not allocate it anew, while a
-// request that grew it far beyond does not pin that memory for every later
-// request. maxPooledBytes bounds each per-value buffer: values are a few
-// kilobytes in typical API traffic.
+// maxPooledDocumentBytes bounds the document's anomaly list and path arena,
+// which only a body full of anomalies (a flood of duplicate keys) grows: the
+// fields themselves are inspected as they are parsed and not kept.
+// maxPooledBytes bounds each per-value buffer: values are a few kilobytes in
+// typical API traffic.
 const (
 	maxPooledDocumentBytes = 16 << 20
 	maxPooledFindings      = 4096
@@ -171,11 +197,7 @@ func (e *Engine) Inspect(req *Request) (verdict Verdict) {
 
 	st.findings = st.findings[:0]
 	st.scores = st.scores[:0]
-	e.parse(st, req)
-
-	for i := range st.doc.Fields {
-		e.inspectField(st, &st.doc.Fields[i])
-	}
+	e.parse(st, req) // inspects each field through st.sink
 	for i := range st.doc.Anomalies {
 		a := &st.doc.Anomalies[i]
 		for _, ri := range e.program.AnomalyRules(a.Code) {

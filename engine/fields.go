@@ -26,11 +26,9 @@ func (e *Engine) Fields(req *Request, fn func(f *parsers.Field)) (anomalies []pa
 		e.release(st)
 	}()
 
+	st.fieldFn = fn
 	e.parse(st, req)
-
-	for i := range st.doc.Fields {
-		fn(&st.doc.Fields[i])
-	}
+	st.fieldFn = nil
 	if len(st.doc.Anomalies) == 0 {
 		return nil, nil
 	}

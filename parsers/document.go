@@ -160,9 +160,21 @@ type Limits struct {
 
 // Document collects the fields and anomalies of one request. Its zero value is
 // ready to use, and Reset makes it reusable without reallocating.
+//
+// With a sink set (SetSink), fields are passed to the sink as the parsers
+// produce them and Fields stays empty. Anomalies are always collected.
 type Document struct {
 	Fields    []Field
 	Anomalies []Anomaly
+
+	sink FieldSink
+	// streamed is the field passed to the sink. It lives in the document so
+	// that passing its address through the interface does not allocate.
+	streamed   Field
+	fieldCount int // fields added since Reset, listed or streamed
+	// one backs the one-segment paths of headers and path segments, which
+	// would otherwise escape to the heap through the sink.
+	one [1]Segment
 
 	// segments is an append-only arena for field paths. Paths are slices of
 	// it, so growing it leaves earlier paths pointing at the old array, which
@@ -184,7 +196,31 @@ func (d *Document) Reset(limits Limits) {
 	d.segments = d.segments[:0]
 	d.limits = limits
 	d.fieldsFull = false
+	d.fieldCount = 0
 }
+
+// FieldSink receives fields as the parsers produce them.
+type FieldSink interface {
+	// Field receives one field. The field, its path and its value are valid
+	// only during the call: the path is the parser's working path, and
+	// the value may alias the request body.
+	Field(f *Field)
+}
+
+// SetSink makes AddField pass each field to s in place of appending it to
+// Fields, which saves copying every path and keeping every field of a large
+// body. A nil s restores the field list. Reset keeps the sink.
+func (d *Document) SetSink(s FieldSink) { d.sink = s }
+
+// onePath returns a path of the one segment s, valid until the next call.
+func (d *Document) onePath(s Segment) Path {
+	d.one[0] = s
+	return d.one[:]
+}
+
+// FieldCount returns the number of fields added since Reset, whether listed
+// in Fields or passed to a sink.
+func (d *Document) FieldCount() int { return d.fieldCount }
 
 // RetainedBytes estimates the memory the document keeps for reuse: the
 // capacity of its field, anomaly and path arrays. Pools use it to drop a
@@ -205,13 +241,13 @@ func (d *Document) copyPath(p Path) Path {
 	return d.segments[start:len(d.segments):len(d.segments)]
 }
 
-// AddField appends a field, copying its path. It returns false, and reports
-// the field limit once, when the document is full.
+// AddField appends a field, copying its path, or passes it to the sink. It
+// returns false, and reports the field limit once, when the document is full.
 func (d *Document) AddField(loc Location, kind Kind, path Path, value string) bool {
 	if d.fieldsFull {
 		return false
 	}
-	if d.limits.MaxFields > 0 && len(d.Fields) >= d.limits.MaxFields {
+	if d.limits.MaxFields > 0 && d.fieldCount >= d.limits.MaxFields {
 		d.fieldsFull = true
 		d.AddAnomaly(AnomalyFieldLimit, loc, path, "more than "+strconv.Itoa(d.limits.MaxFields)+" fields")
 		return false
@@ -220,6 +256,13 @@ func (d *Document) AddField(loc Location, kind Kind, path Path, value string) bo
 		value = d.clipKey(loc, path, value)
 	} else {
 		value = d.clipValue(loc, path, value)
+	}
+	d.fieldCount++
+	if d.sink != nil {
+		d.streamed = Field{Location: loc, Kind: kind, Depth: len(path), Path: path, Value: value}
+		d.sink.Field(&d.streamed)
+		d.streamed = Field{} // drop the references to the request
+		return true
 	}
 	d.Fields = append(d.Fields, Field{
 		Location: loc,

@@ -29,7 +29,6 @@ func ParseTarget(doc *Document, target string) {
 		// Each segment is a field of its own as well, because REST routes
 		// bind segments to parameters ("/users/{id}") and an injection must
 		// be judged on the segment, not on the whole path.
-		var segment [1]Segment
 		rest := strings.TrimPrefix(path, "/")
 		for i := 0; rest != ""; i++ {
 			var part string
@@ -37,8 +36,7 @@ func ParseTarget(doc *Document, target string) {
 			if part == "" || !strings.ContainsAny(part, "%'\"();<>=`${}|&*!") {
 				continue
 			}
-			segment[0] = IndexSegment(i)
-			if !doc.AddField(LocationPath, KindString, segment[:], part) {
+			if !doc.AddField(LocationPath, KindString, doc.onePath(IndexSegment(i)), part) {
 				return
 			}
 		}
@@ -72,5 +70,5 @@ func ParseCookies(doc *Document, header string) {
 
 // AddHeader adds one header value under its canonical name.
 func AddHeader(doc *Document, name, value string) {
-	doc.AddField(LocationHeader, KindString, Path{KeySegment(textproto.CanonicalMIMEHeaderKey(name))}, value)
+	doc.AddField(LocationHeader, KindString, doc.onePath(KeySegment(textproto.CanonicalMIMEHeaderKey(name))), value)
 }
