@@ -272,15 +272,15 @@ func (e *Engine) inspectField(st *state, f *parsers.Field) {
 
 	n.lowerViews()
 	// The input lives in the pooled state: a local would escape to the heap
-	// through the confirmer calls and cost one allocation per field.
+	// through the confirmer calls and cost one allocation per field. It is
+	// set field by field, because copying a composite literal into it
+	// stalls on reading back the narrow stores that built it.
 	in := &st.input
-	*in = rules.Input{
-		Field:   f,
-		Raw:     f.Value,
-		Decoded: bytesToString(n.decoded),
-		Lower:   bytesToString(n.lower),
-		Folded:  bytesToString(n.folded),
-	}
+	in.Field = f
+	in.Raw = f.Value
+	in.Decoded = bytesToString(n.decoded)
+	in.Lower = bytesToString(n.lower)
+	in.Folded = bytesToString(n.folded)
 	in.RawLower = in.Lower
 	if len(n.rawLower) > 0 {
 		in.RawLower = bytesToString(n.rawLower)

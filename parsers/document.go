@@ -259,9 +259,12 @@ func (d *Document) AddField(loc Location, kind Kind, path Path, value string) bo
 	}
 	d.fieldCount++
 	if d.sink != nil {
-		d.streamed = Field{Location: loc, Kind: kind, Depth: len(path), Path: path, Value: value}
-		d.sink.Field(&d.streamed)
-		d.streamed = Field{} // drop the references to the request
+		// Field by field: a composite literal is built on the stack and
+		// copied with wide loads that stall on the narrow stores before them.
+		f := &d.streamed
+		f.Location, f.Kind, f.Depth, f.Path, f.Value = loc, kind, len(path), path, value
+		d.sink.Field(f)
+		f.Path, f.Value = nil, "" // drop the references to the request
 		return true
 	}
 	d.Fields = append(d.Fields, Field{
