@@ -6,6 +6,8 @@ import (
 	"errors"
 	"io"
 
+	"github.com/bytedance/sonic"
+
 	"github.com/fieldwall/fieldwall/corpus"
 	"github.com/fieldwall/fieldwall/engine"
 )
@@ -45,8 +47,17 @@ func decodeRequestJSON(data []byte) (engine.Request, error) {
 
 // decodeRequestLine is decodeRequestJSON that also returns the optional
 // members time and client_ip.
+//
+// A record is decoded with sonic first, which is several times faster than
+// encoding/json and gives replay most of its throughput. A record sonic
+// rejects is decoded again with encoding/json, whose error messages are
+// the ones reported, and whose answer is the one used.
 func decodeRequestLine(data []byte) (requestLine, error) {
 	var rec requestJSON
+	if err := sonic.ConfigStd.Unmarshal(data, &rec); err == nil {
+		return rec.toRequestLine()
+	}
+	rec = requestJSON{}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&rec); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
@@ -58,6 +69,10 @@ func decodeRequestLine(data []byte) (requestLine, error) {
 		return requestLine{}, errors.New("data after the JSON object: give one request per input (replay and eval read JSON Lines)")
 	}
 
+	return rec.toRequestLine()
+}
+
+func (rec *requestJSON) toRequestLine() (requestLine, error) {
 	req, err := rec.toEngineRequest()
 	if err != nil {
 		return requestLine{}, err
