@@ -252,6 +252,10 @@ func TestAutomatonNoKeywords(t *testing.T) {
 		if hits := a.AppendMatches(nil, []byte("anything")); len(hits) != 0 {
 			t.Errorf("NewAutomaton(%q).AppendMatches = %v, want none", keywords, hits)
 		}
+		long := bytes.Repeat([]byte("anything "), 50)
+		if hits := a.AppendMatches(nil, long); len(hits) != 0 {
+			t.Errorf("NewAutomaton(%q).AppendMatches(%d bytes) = %v, want none", keywords, len(long), hits)
+		}
 		if a.Contains([]byte("anything")) {
 			t.Errorf("NewAutomaton(%q).Contains = true, want false", keywords)
 		}
@@ -311,5 +315,202 @@ func TestAutomatonConcurrentUse(t *testing.T) {
 	close(errs)
 	for msg := range errs {
 		t.Error(msg)
+	}
+}
+
+// checkHitsAgainstNaive compares AppendMatches, as a set, with naiveHits,
+// and checks that it keeps the hits it is given and repeats no keyword.
+func checkHitsAgainstNaive(t *testing.T, a *Automaton, keywords []string, text []byte) {
+	t.Helper()
+	want := naiveHits(keywords, text)
+	prefix := []int{-1}
+	got := a.AppendMatches(prefix, text)
+	if got[0] != -1 {
+		t.Fatalf("AppendMatches overwrote the hits it was given: %v", got)
+	}
+	got = got[1:]
+	sorted := slices.Sorted(slices.Values(got))
+	if len(slices.Compact(slices.Clone(sorted))) != len(got) {
+		t.Fatalf("AppendMatches(%d bytes) = %v repeats a keyword", len(text), got)
+	}
+	if !slices.Equal(sorted, want) {
+		var missing, extra []string
+		for _, k := range want {
+			if !slices.Contains(sorted, k) {
+				missing = append(missing, keywords[k])
+			}
+		}
+		for _, k := range sorted {
+			if !slices.Contains(want, k) {
+				extra = append(extra, keywords[k])
+			}
+		}
+		t.Fatalf("AppendMatches(%q) misses %q and finds %q", text, missing, extra)
+	}
+}
+
+// plantAll writes keyword kw over background at every offset from lo to hi
+// in turn, upper-casing ASCII letters of every other copy, and checks each
+// text. A keyword that straddles a point where AppendMatches splits a long
+// text into windows is among them, wherever the split falls.
+func plantAll(t *testing.T, a *Automaton, keywords []string, background []byte, kw string, lo, hi int) {
+	t.Helper()
+	text := slices.Clone(background)
+	for off := max(lo, 0); off <= min(hi, len(text)-len(kw)); off++ {
+		copy(text, background)
+		planted := []byte(kw)
+		if off%2 == 1 {
+			planted = bytes.ToUpper(planted)
+		}
+		copy(text[off:], planted)
+		checkHitsAgainstNaive(t, a, keywords, text)
+	}
+}
+
+// TestAutomatonLongTextsMatchNaive covers texts long enough for
+// AppendMatches to scan them as interleaved windows. It checks random texts
+// of 0 to 2000 bytes. It also plants keywords at every offset of texts whose
+// lengths are near the interleaving threshold, and near the window
+// boundaries of longer texts.
+func TestAutomatonLongTextsMatchNaive(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	const alphabet = "abcAB'( \xc3\xa9\xff"
+	for round := range 150 {
+		keywords := make([]string, 1+r.IntN(12))
+		for i := range keywords {
+			// Some long keywords make the windows overlap by more.
+			n := 1 + r.IntN(5)
+			if i == 0 && round%3 == 0 {
+				n = 6 + r.IntN(30)
+			}
+			keywords[i] = string(randomBytes(r, alphabet, n))
+		}
+		a := NewAutomaton(keywords)
+		for range 6 {
+			checkHitsAgainstNaive(t, a, keywords, randomBytes(r, alphabet+"xyz\x00", r.IntN(2001)))
+		}
+		// The background byte occurs in no keyword, so the planted keyword
+		// is the only hit.
+		n := a.interleaveMin + r.IntN(400)
+		plantAll(t, a, keywords, bytes.Repeat([]byte("z"), n), keywords[r.IntN(len(keywords))], 0, n)
+	}
+
+	keywords := engineKeywords(t)
+	a := NewAutomaton(keywords)
+	if a.interleaveMin > 200 {
+		t.Fatalf("interleaveMin = %d with the built-in keywords, want texts of a few hundred bytes interleaved", a.interleaveMin)
+	}
+	var keywordBytes []byte
+	for _, kw := range keywords {
+		keywordBytes = append(keywordBytes, kw...)
+	}
+	keywordBytes = append(keywordBytes, "ABCXYZ\x00\x80\xff"...)
+	for range 300 {
+		checkHitsAgainstNaive(t, a, keywords, randomBytes(r, string(keywordBytes), r.IntN(2001)))
+	}
+	prose := corpusLikeTexts(r, 300)
+	for i := range prose {
+		for len(prose[i]) < 2000 && r.IntN(4) != 0 {
+			prose[i] = append(prose[i], prose[r.IntN(len(prose))]...)
+		}
+		checkHitsAgainstNaive(t, a, keywords, prose[i])
+	}
+
+	// Every built-in keyword at every offset of texts around the threshold,
+	// and the longest ones near each quarter of longer texts, where the
+	// windows meet.
+	longest := slices.Clone(keywords)
+	slices.SortFunc(longest, func(x, y string) int { return len(y) - len(x) })
+	background := bytes.Repeat([]byte("~"), 2000)
+	if hits := a.AppendMatches(nil, background); len(hits) != 0 {
+		t.Fatalf("background matches keywords %v", hits)
+	}
+	for _, n := range []int{a.interleaveMin - 1, a.interleaveMin, a.interleaveMin + 1, a.interleaveMin + 3} {
+		for _, kw := range keywords {
+			plantAll(t, a, keywords, background[:n], kw, 0, n)
+		}
+	}
+	for _, n := range []int{127, 128, 509, 1999, 2000} {
+		for _, kw := range longest[:8] {
+			for q := 1; q <= 3; q++ {
+				plantAll(t, a, keywords, background[:n], kw, q*n/4-2*a.overlap, q*n/4+2*a.overlap)
+			}
+			plantAll(t, a, keywords, background[:n], kw, n-2*len(kw), n)
+		}
+	}
+}
+
+// TestAutomatonLongTextsDenseMatches covers texts in which matching states
+// are so frequent that AppendMatches moves to its second scan loop: JSON,
+// whose quotes are keywords, and runs of a one-byte keyword. Other keywords
+// are planted near the window boundaries and near the end, where that loop
+// must still find them.
+func TestAutomatonLongTextsDenseMatches(t *testing.T) {
+	keywords := engineKeywords(t)
+	a := NewAutomaton(keywords)
+	longest := slices.Clone(keywords)
+	slices.SortFunc(longest, func(x, y string) int { return len(y) - len(x) })
+	json := bytes.Repeat([]byte(`{"id":"k7","v":[1,2]},`), 100)
+	for _, n := range []int{600, 2000} {
+		for _, kw := range slices.Concat(longest[:6], []string{"union", "\x00", "#"}) {
+			for q := 1; q <= 3; q++ {
+				plantAll(t, a, keywords, json[:n], kw, q*n/4-a.overlap, q*n/4+a.overlap)
+			}
+			plantAll(t, a, keywords, json[:n], kw, n-len(kw)-a.overlap, n)
+		}
+	}
+
+	r := rand.New(rand.NewPCG(17, 18))
+	for range 100 {
+		keywords := []string{"a"}
+		for range 1 + r.IntN(6) {
+			keywords = append(keywords, string(randomBytes(r, "abcB(\xff", 2+r.IntN(20))))
+		}
+		a := NewAutomaton(keywords)
+		n := 200 + r.IntN(1800)
+		background := bytes.Repeat([]byte("a"), n)
+		kw := keywords[1+r.IntN(len(keywords)-1)]
+		for _, off := range []int{0, n/4 - len(kw)/2, n / 2, 3*n/4 - len(kw)/2, n - len(kw)} {
+			plantAll(t, a, keywords, background, kw, off-a.overlap, off+a.overlap)
+		}
+		checkHitsAgainstNaive(t, a, keywords, randomBytes(r, "aaaaaabcB(\xff", n))
+	}
+}
+
+// TestAutomatonLongTextsManyStates covers an automaton whose matching
+// states do not fit the bitset that the interleaved scan keeps on its
+// stack, and a text that finds more keywords than the linear duplicate check
+// handles.
+func TestAutomatonLongTextsManyStates(t *testing.T) {
+	r := rand.New(rand.NewPCG(15, 16))
+	keywords := make([]string, 3000)
+	for i := range keywords {
+		keywords[i] = fmt.Sprintf("%s%d", randomBytes(r, "abc", 1+r.IntN(3)), i%211)
+	}
+	a := NewAutomaton(keywords)
+	if a.filterWords <= stackFilterWords {
+		t.Fatalf("filterWords = %d, want more than %d", a.filterWords, stackFilterWords)
+	}
+	maxHits := 0
+	for range 100 {
+		text := randomBytes(r, "abc0123456789 ", 100+r.IntN(1900))
+		checkHitsAgainstNaive(t, a, keywords, text)
+		maxHits = max(maxHits, len(a.AppendMatches(nil, text)))
+	}
+	if maxHits <= linearDedupMax {
+		t.Fatalf("no text found more than %d keywords (at most %d)", linearDedupMax, maxHits)
+	}
+}
+
+func TestAutomatonLongTextAllocations(t *testing.T) {
+	keywords := engineKeywords(t)
+	a := NewAutomaton(keywords)
+	text := []byte(strings.Repeat("1' UNION SELECT password FROM users WHERE name = 'admin' -- <script> ", 20) + strings.Join(keywords, " "))
+	hits := make([]int, 0, len(keywords))
+	if hits = a.AppendMatches(hits, text); len(hits) <= linearDedupMax {
+		t.Fatalf("found %d keywords, want more than %d", len(hits), linearDedupMax)
+	}
+	if n := testing.AllocsPerRun(100, func() { hits = a.AppendMatches(hits[:0], text) }); n != 0 {
+		t.Errorf("AppendMatches allocates %v times per call on %d bytes, want 0", n, len(text))
 	}
 }
