@@ -59,6 +59,9 @@ run -test.bench 'BenchmarkEngineNew' -test.benchtime 20x -test.count "$count" | 
 echo "== replay"
 run -test.bench 'BenchmarkReplay/requests=10000$' -test.benchtime 1x | tee "$out/replay.txt"
 run -test.bench 'BenchmarkReplay/requests=100000$' -test.benchtime 1x | tee -a "$out/replay.txt"
+# The replay command itself, in a child process whose CPU time and peak
+# resident set the benchmark reads.
+run -test.bench 'BenchmarkReplayCommand' -test.benchtime 1x -test.count 3 | tee "$out/replay-command.txt"
 
 echo "== CPU profiles of fieldwall"
 for request in json-10k json-100k; do

@@ -11,8 +11,10 @@ import (
 // rule, and per rule its confirmer, pattern or check. It is immutable and
 // safe for concurrent use.
 type Program struct {
-	rules   []*Rule
-	matcher Matcher
+	rules []*Rule
+	// matcher is the concrete Automaton rather than a Matcher, so that the
+	// call made for every view of every field is direct.
+	matcher *Automaton
 	// keywordRules maps a keyword index of the matcher to the rules that
 	// listed it.
 	keywordRules [][]int32
@@ -78,7 +80,7 @@ func Compile(rules []*Rule) (*Program, error) {
 			}
 		}
 	}
-	p.matcher = NewMatcher(keywords)
+	p.matcher = NewAutomaton(keywords)
 	return p, nil
 }
 

@@ -12,7 +12,7 @@ type Matcher interface {
 	AppendMatches(hits []int, text []byte) []int
 }
 
-// NewMatcher returns the matcher used for compiled rule sets: an Automaton,
+// NewMatcher returns the matcher that compiled rule sets use: an Automaton,
 // because it scanned the built-in keywords faster than the Aho-Corasick
 // modules compared in bench/ and allocates nothing per call.
 func NewMatcher(keywords []string) Matcher {
