@@ -153,6 +153,17 @@ func TestPlainProse(t *testing.T) {
 	}
 }
 
+func TestStackedStatement(t *testing.T) {
+	stacked := []string{"a; drop table x", "1;select 1", "x;\t\r\n\fexecute sp_who", "a;b;shutdown", "x; set @a=1", "q;exec"}
+	plain := []string{"fine; selected items", "a; the set_up", "x;\vselect 1", "no semicolon select", "a;executes", "a;"}
+	for _, s := range stacked {
+		assert.True(t, hasStackedStatement(s), s)
+	}
+	for _, s := range plain {
+		assert.False(t, hasStackedStatement(s), s)
+	}
+}
+
 // TestSQLInert covers the values the SQL confirmer declines without
 // libinjection: header values and identifiers with no SQL meaning.
 func TestSQLInert(t *testing.T) {

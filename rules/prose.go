@@ -1,9 +1,6 @@
 package rules
 
-import (
-	"regexp"
-	"strings"
-)
+import "strings"
 
 // sqlWords are the keywords that let an injection continue a query without
 // punctuation: after a number (1 or true), after a string closed by an
@@ -17,8 +14,38 @@ var sqlWords = [...]string{"or", "and", "xor", "div", "mod", "like", "rlike", "r
 // ordinary word does: "201 Union Street" is an address.
 var pairWords = [...]string{"union", "order", "group", "procedure", "into"}
 
-// stackedStatement is a semicolon that starts an SQL statement.
-var stackedStatement = regexp.MustCompile(`;\s*(select|insert|update|delete|drop|create|alter|truncate|exec|execute|declare|shutdown|grant|revoke|call|set|waitfor)\b`)
+// stackedWords are the statements that isPlainProse looks for after a
+// semicolon.
+var stackedWords = [...]string{"select", "insert", "update", "delete", "drop", "create", "alter", "truncate", "exec", "execute", "declare", "shutdown", "grant", "revoke", "call", "set", "waitfor"}
+
+// hasStackedStatement reports whether a semicolon in lower is followed by
+// optional whitespace (space, tab, CR, LF or form feed) and one of
+// stackedWords ending at a word boundary. It is plain Go for the same
+// reason as isPlainProse.
+func hasStackedStatement(lower string) bool {
+	for i := strings.IndexByte(lower, ';'); i >= 0; {
+		k := i + 1
+		for k < len(lower) && strings.IndexByte(" \t\r\n\f", lower[k]) >= 0 {
+			k++
+		}
+		for _, w := range stackedWords {
+			end := k + len(w)
+			if strings.HasPrefix(lower[k:], w) && (end == len(lower) || !isWordChar(lower[end])) {
+				return true
+			}
+		}
+		next := strings.IndexByte(lower[i+1:], ';')
+		if next < 0 {
+			break
+		}
+		i += 1 + next
+	}
+	return false
+}
+
+// isWordChar reports whether c is a word character of a regular
+// expression's \b in a lower-case text.
+func isWordChar(c byte) bool { return isAlnum(c) || c == '_' }
 
 // isPlainProse reports whether lower is text that libinjection need not
 // read. Most sentences contain " or " or " and ", which would otherwise send
@@ -56,7 +83,7 @@ func isPlainProse(lower string) bool {
 			if strongSQLAt(lower, i) {
 				return false
 			}
-			if !selectSeen && hasWordAt(lower, i, "select") {
+			if !selectSeen && c == 's' && hasWordAt(lower, i, "select") {
 				// Only the first SELECT is judged, as a column list and
 				// FROM after it.
 				selectSeen = true
@@ -108,7 +135,7 @@ func isPlainProse(lower string) bool {
 			}
 		}
 	}
-	if inParens || semicolon && stackedStatement.MatchString(lower) {
+	if inParens || semicolon && hasStackedStatement(lower) {
 		return false
 	}
 	return !startsWithNumberAndKeyword(lower)
@@ -145,6 +172,9 @@ func strongSQLAt(lower string, i int) bool {
 	case 'i':
 		return followedBy(lower, i, "into", "outfile") || followedBy(lower, i, "into", "dumpfile")
 	case 'e':
+		if !strings.HasPrefix(s, "exec") {
+			return false
+		}
 		for _, word := range [...]string{"exec", "execute"} {
 			for _, next := range [...]string{"xp_", "sp_", "master."} {
 				if followedBy(lower, i, word, next) {
