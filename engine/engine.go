@@ -257,12 +257,12 @@ func (e *Engine) inspectField(st *state, f *parsers.Field) {
 	if n.doubleEncoded {
 		st.doc.AddAnomaly(parsers.AnomalyDoubleEncoding, f.Location, f.Path, "value decodes more than once")
 	}
-	st.candidates, st.hits = e.program.AppendCandidates(st.candidates[:0], st.hits, n.matchDecoded)
+	st.candidates, st.hits = e.program.AppendCandidates(st.candidates[:0], st.hits, f.Kind, n.matchDecoded)
 	if n.matchFolded != nil {
-		st.candidates, st.hits = e.program.AppendCandidates(st.candidates, st.hits, n.matchFolded)
+		st.candidates, st.hits = e.program.AppendCandidates(st.candidates, st.hits, f.Kind, n.matchFolded)
 	}
 	if n.matchRaw != nil {
-		st.candidates, st.hits = e.program.AppendCandidates(st.candidates, st.hits, n.matchRaw)
+		st.candidates, st.hits = e.program.AppendCandidates(st.candidates, st.hits, f.Kind, n.matchRaw)
 	}
 	unfiltered := e.program.Unfiltered()
 	if len(st.candidates) == 0 && len(unfiltered) == 0 {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fieldwall/fieldwall/parsers"
 	"github.com/fieldwall/fieldwall/rules"
 
 	"github.com/stretchr/testify/assert"
@@ -122,9 +123,11 @@ func candidateSet(p *rules.Program, views ...[]byte) map[int32]bool {
 		if view == nil {
 			continue
 		}
-		candidates, _ := p.AppendCandidates(nil, nil, view)
-		for _, c := range candidates {
-			set[c] = true
+		for _, kind := range []parsers.Kind{parsers.KindKey, parsers.KindString} {
+			candidates, _ := p.AppendCandidates(nil, nil, kind, view)
+			for _, c := range candidates {
+				set[c] = true
+			}
 		}
 	}
 	return set

@@ -12,12 +12,10 @@ import (
 // safe for concurrent use.
 type Program struct {
 	rules []*Rule
-	// matcher is the concrete Automaton rather than a Matcher, so that the
-	// call made for every view of every field is direct.
-	matcher *Automaton
-	// keywordRules maps a keyword index of the matcher to the rules that
-	// listed it.
-	keywordRules [][]int32
+	// keys and values match the keywords of the rules that target keys and
+	// values. Keys are about half the fields of a JSON body and only a few
+	// rules read them, so their automaton is small and finds few candidates.
+	keys, values keywordSet
 	// unfiltered are the rules with no keywords, run on every field they
 	// target: confirmer rules without keywords and structural checks.
 	unfiltered []int32
@@ -27,6 +25,43 @@ type Program struct {
 	confirm  []Confirmer
 	patterns []*regexp.Regexp
 	checks   []Check
+}
+
+// keywordSet is an automaton over the keywords of some rules, and for each
+// keyword the rules that listed it.
+type keywordSet struct {
+	// matcher is the concrete Automaton rather than a Matcher, so that the
+	// call made for every view of every field is direct.
+	matcher *Automaton
+	// rules maps a keyword index of the matcher to the rules that listed it.
+	rules [][]int32
+}
+
+// keywordSetBuilder collects the keywords of a keywordSet.
+type keywordSetBuilder struct {
+	index    map[string]int
+	keywords []string
+	rules    [][]int32
+}
+
+func (b *keywordSetBuilder) add(keyword string, rule int32) {
+	if b.index == nil {
+		b.index = make(map[string]int)
+	}
+	k, ok := b.index[keyword]
+	if !ok {
+		k = len(b.keywords)
+		b.index[keyword] = k
+		b.keywords = append(b.keywords, keyword)
+		b.rules = append(b.rules, nil)
+	}
+	if n := len(b.rules[k]); n == 0 || b.rules[k][n-1] != rule {
+		b.rules[k] = append(b.rules[k], rule)
+	}
+}
+
+func (b *keywordSetBuilder) build() keywordSet {
+	return keywordSet{matcher: NewAutomaton(b.keywords), rules: b.rules}
 }
 
 // Compile compiles rules into a program. Rule ids must be unique.
@@ -39,8 +74,7 @@ func Compile(rules []*Rule) (*Program, error) {
 		checks:       make([]Check, len(rules)),
 	}
 	seen := make(map[string]string, len(rules))
-	keywordIndex := make(map[string]int)
-	var keywords []string
+	var keys, values keywordSetBuilder
 	for i, r := range rules {
 		if prev, ok := seen[r.ID]; ok {
 			return nil, fmt.Errorf("%s: rule id %q is already used at %s", r.Source, r.ID, prev)
@@ -68,19 +102,15 @@ func Compile(rules []*Rule) (*Program, error) {
 			p.unfiltered = append(p.unfiltered, int32(i))
 		}
 		for _, kw := range r.Keywords {
-			k, ok := keywordIndex[kw]
-			if !ok {
-				k = len(keywords)
-				keywordIndex[kw] = k
-				keywords = append(keywords, kw)
-				p.keywordRules = append(p.keywordRules, nil)
+			if r.Targets != TargetValues {
+				keys.add(kw, int32(i))
 			}
-			if n := len(p.keywordRules[k]); n == 0 || p.keywordRules[k][n-1] != int32(i) {
-				p.keywordRules[k] = append(p.keywordRules[k], int32(i))
+			if r.Targets != TargetKeys {
+				values.add(kw, int32(i))
 			}
 		}
 	}
-	p.matcher = NewAutomaton(keywords)
+	p.keys, p.values = keys.build(), values.build()
 	return p, nil
 }
 
@@ -91,13 +121,18 @@ func (p *Program) Rules() []*Rule { return p.rules }
 // Rule returns rule i.
 func (p *Program) Rule(i int) *Rule { return p.rules[i] }
 
-// AppendCandidates appends the indices of the rules whose keywords occur in
-// text (a lower-case view) to candidates. hits is scratch space for keyword
-// indices; the extended scratch is returned for reuse. Indices may repeat.
-func (p *Program) AppendCandidates(candidates []int32, hits []int, text []byte) ([]int32, []int) {
-	hits = p.matcher.AppendMatches(hits[:0], text)
+// AppendCandidates appends to candidates the indices of the rules that target
+// fields of kind and whose keywords occur in text, a view of such a field in
+// any ASCII case. hits is scratch space for keyword indices; the extended
+// scratch is returned for reuse. Indices may repeat.
+func (p *Program) AppendCandidates(candidates []int32, hits []int, kind parsers.Kind, text []byte) ([]int32, []int) {
+	set := &p.values
+	if kind == parsers.KindKey {
+		set = &p.keys
+	}
+	hits = set.matcher.AppendMatches(hits[:0], text)
 	for _, k := range hits {
-		candidates = append(candidates, p.keywordRules[k]...)
+		candidates = append(candidates, set.rules[k]...)
 	}
 	return candidates, hits
 }

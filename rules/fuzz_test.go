@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/fieldwall/fieldwall/parsers"
 )
 
 // FuzzParseRuleFile checks that any rule file either parses into rules that
@@ -37,7 +39,8 @@ func FuzzParseRuleFile(f *testing.F) {
 		// Matching must work on any text once the rules compiled.
 		var candidates []int32
 		var hits []int
-		candidates, _ = program.AppendCandidates(candidates, hits, []byte(strings.ToLower(src)))
+		candidates, hits = program.AppendCandidates(candidates, hits, parsers.KindKey, []byte(src))
+		candidates, _ = program.AppendCandidates(candidates, hits, parsers.KindString, []byte(src))
 		field := keyField("k", src)
 		for _, i := range candidates {
 			_ = program.Matches(i, &Input{Field: &field, Raw: src, Decoded: src, Lower: src, RawLower: src, Folded: src})
