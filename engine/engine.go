@@ -144,9 +144,9 @@ type state struct {
 }
 
 // fieldSink inspects each field while the parsers produce it, so that no
-// field list is built: a 1 MB JSON body has about 100,000 fields, and
-// writing them and their paths out and reading them back cost more than
-// inspecting them.
+// field list is built. A 1 MB JSON body has about 100,000 fields, and writing
+// them and their paths out and reading them back cost more than inspecting
+// them.
 type fieldSink struct {
 	e  *Engine
 	st *state

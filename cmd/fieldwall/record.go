@@ -49,9 +49,9 @@ func decodeRequestJSON(data []byte) (engine.Request, error) {
 // members time and client_ip.
 //
 // A record is decoded with sonic first, which is several times faster than
-// encoding/json and gives replay most of its throughput. A record sonic
-// rejects is decoded again with encoding/json, whose error messages are
-// the ones reported, and whose answer is the one used.
+// encoding/json and gives replay most of its throughput. A record that sonic
+// rejects is decoded again with encoding/json, and that result and its error
+// message are the ones returned.
 func decodeRequestLine(data []byte) (requestLine, error) {
 	var rec requestJSON
 	if err := sonic.ConfigStd.Unmarshal(data, &rec); err == nil {
