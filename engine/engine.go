@@ -252,6 +252,9 @@ func (e *Engine) parse(st *state, req *Request) {
 // inspectField runs every rule that targets the field and whose keywords
 // occur in one of its views.
 func (e *Engine) inspectField(st *state, f *parsers.Field) {
+	if !e.program.Inspects(f.Kind) {
+		return // a JSON number, bool or null that no rule can match
+	}
 	n := &st.norm
 	n.prepare(f.Value)
 	if n.doubleEncoded {

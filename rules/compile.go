@@ -3,12 +3,14 @@ package rules
 import (
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/fieldwall/fieldwall/parsers"
 )
 
-// Program is a compiled rule set: one automaton over the keywords of every
-// rule, and per rule its confirmer, pattern or check. It is immutable and
+// Program is a compiled rule set: automata over the keywords of the rules,
+// one for keys and one for values, and per rule its confirmer, pattern or
+// check. It is immutable and
 // safe for concurrent use.
 type Program struct {
 	rules []*Rule
@@ -16,6 +18,10 @@ type Program struct {
 	// values. Keys are about half the fields of a JSON body and only a few
 	// rules read them, so their automaton is small and finds few candidates.
 	keys, values keywordSet
+	// literalKinds[kind] is true for the JSON literal kinds (number, bool,
+	// null) whose text some rule can match: a value keyword that can occur
+	// inside such a literal, or a rule without keywords.
+	literalKinds map[parsers.Kind]bool
 	// unfiltered are the rules with no keywords, run on every field they
 	// target: confirmer rules without keywords and structural checks.
 	unfiltered []int32
@@ -111,6 +117,25 @@ func Compile(rules []*Rule) (*Program, error) {
 		}
 	}
 	p.keys, p.values = keys.build(), values.build()
+	p.literalKinds = map[parsers.Kind]bool{
+		parsers.KindNumber: len(p.unfiltered) > 0,
+		parsers.KindBool:   len(p.unfiltered) > 0,
+		parsers.KindNull:   len(p.unfiltered) > 0,
+	}
+	for _, kw := range values.keywords {
+		if kw == "" {
+			continue
+		}
+		if canOccurInNumber(kw) {
+			p.literalKinds[parsers.KindNumber] = true
+		}
+		if strings.Contains("true", kw) || strings.Contains("false", kw) {
+			p.literalKinds[parsers.KindBool] = true
+		}
+		if strings.Contains("null", kw) {
+			p.literalKinds[parsers.KindNull] = true
+		}
+	}
 	return p, nil
 }
 
@@ -135,6 +160,73 @@ func (p *Program) AppendCandidates(candidates []int32, hits []int, kind parsers.
 		candidates = append(candidates, set.rules[k]...)
 	}
 	return candidates, hits
+}
+
+// Inspects reports whether some rule can match a field of kind. It is false
+// for a JSON number, bool or null when no rule can: their text is a
+// validated literal, and no value keyword occurs in one.
+func (p *Program) Inspects(kind parsers.Kind) bool {
+	if v, ok := p.literalKinds[kind]; ok {
+		return v
+	}
+	return true
+}
+
+// canOccurInNumber reports whether keyword, in lower case, can occur inside
+// a JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?. It runs the
+// keyword through the number grammar's automaton from every state; every
+// state it can end in leads on to a complete number.
+func canOccurInNumber(keyword string) bool {
+	for start := range numberStates {
+		state := numberState(start)
+		for i := 0; i < len(keyword) && state != numberDead; i++ {
+			state = state.next(keyword[i])
+		}
+		if state != numberDead {
+			return true
+		}
+	}
+	return false
+}
+
+// numberState is a state of the JSON number grammar's automaton.
+type numberState int
+
+const (
+	numberStart    numberState = iota // nothing read
+	numberMinus                       // "-"
+	numberZero                        // a leading "0"
+	numberInt                         // integer digits after 1 to 9
+	numberDot                         // "."
+	numberFraction                    // fraction digits
+	numberE                           // "e"
+	numberExpSign                     // "+" or "-" after "e"
+	numberExp                         // exponent digits
+	numberStates                      // the number of live states
+	numberDead     numberState = -1
+)
+
+func (s numberState) next(c byte) numberState {
+	digit := '0' <= c && c <= '9'
+	switch {
+	case s == numberStart && c == '-':
+		return numberMinus
+	case (s == numberStart || s == numberMinus) && c == '0':
+		return numberZero
+	case (s == numberStart || s == numberMinus) && digit, s == numberInt && digit:
+		return numberInt
+	case (s == numberZero || s == numberInt) && c == '.':
+		return numberDot
+	case (s == numberDot || s == numberFraction) && digit:
+		return numberFraction
+	case (s == numberZero || s == numberInt || s == numberFraction) && c == 'e':
+		return numberE
+	case s == numberE && (c == '+' || c == '-'):
+		return numberExpSign
+	case (s == numberE || s == numberExpSign || s == numberExp) && digit:
+		return numberExp
+	}
+	return numberDead
 }
 
 // Unfiltered returns the rules that run on every field they target.

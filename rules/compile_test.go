@@ -50,3 +50,45 @@ rule on-both
 	slices.Sort(keys)
 	assert.Equal(t, []int32{1, 2}, keys)
 }
+
+func TestCanOccurInNumber(t *testing.T) {
+	occurs := []string{"1", "-1", "0.5", "1e", "e+", "e-1", ".", "-0.0e-1", "9.9", "5e5", "+1", "00e", "01"}
+	never := []string{"--", "e.", "..", ".e", "0x", "1-", "ee", "a", " ", "-.", "1e1e", "+-", "e-+"}
+	for _, k := range occurs {
+		assert.True(t, canOccurInNumber(k), k)
+	}
+	for _, k := range never {
+		assert.False(t, canOccurInNumber(k), k)
+	}
+}
+
+// TestInspectsLiterals checks which JSON literal kinds a rule set reads: the
+// built-in rules read none, and a keyword that a literal can contain, or a
+// rule without keywords, makes that kind inspected.
+func TestInspectsLiterals(t *testing.T) {
+	builtin, err := Builtin()
+	require.NoError(t, err)
+	p, err := Compile(builtin)
+	require.NoError(t, err)
+	for _, kind := range []parsers.Kind{parsers.KindNumber, parsers.KindBool, parsers.KindNull} {
+		assert.False(t, p.Inspects(kind), kind.String())
+	}
+	assert.True(t, p.Inspects(parsers.KindString))
+	assert.True(t, p.Inspects(parsers.KindKey))
+
+	compile := func(src string) *Program {
+		parsed, err := Parse("test.rules", strings.NewReader(src))
+		require.NoError(t, err)
+		p, err := Compile(parsed)
+		require.NoError(t, err)
+		return p
+	}
+	numbers := compile("rule big\n class limit\n severity warning\n keywords \"e+30\"\n pattern e\\+3\\d\n")
+	assert.True(t, numbers.Inspects(parsers.KindNumber))
+	assert.False(t, numbers.Inspects(parsers.KindBool))
+	bools := compile("rule t\n class limit\n severity warning\n keywords \"ru\"\n pattern ru\n")
+	assert.True(t, bools.Inspects(parsers.KindBool))
+	assert.False(t, bools.Inspects(parsers.KindNull))
+	all := compile("rule any\n class limit\n severity warning\n pattern x\n")
+	assert.True(t, all.Inspects(parsers.KindNull))
+}
