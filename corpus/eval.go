@@ -143,7 +143,7 @@ func (rep *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "%-34s %8d %8d %7.2f%%\n", class, t.Cases, t.Flagged, 100*t.Rate())
 	}
 	fmt.Fprintf(&b, "%-34s %8d %8d %7.2f%%\n\n", "detection rate", rep.AttackTotal.Cases, rep.AttackTotal.Flagged, 100*rep.AttackTotal.Rate())
-	fmt.Fprintf(&b, "%-34s %8s %8s %8s\n", "benign (file)", "cases", "blocked", "rate")
+	fmt.Fprintf(&b, "%-34s %8s %8s %8s\n", "benign (file)", "cases", "flagged", "rate")
 	for _, file := range sortedKeys(rep.Benign) {
 		t := rep.Benign[file]
 		fmt.Fprintf(&b, "%-34s %8d %8d %7.2f%%\n", file, t.Cases, t.Flagged, 100*t.Rate())

@@ -103,6 +103,10 @@ func runHelp(args []string, stdout, stderr io.Writer) int {
 		io.WriteString(stdout, usageText)
 		return exitOK
 	}
+	if args[0] == "help" {
+		io.WriteString(stdout, usageText)
+		return exitOK
+	}
 	text, ok := commandUsage[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "fieldwall help: unknown command %q: use scan, eval, replay, serve or rules\n", args[0])

@@ -57,6 +57,7 @@ func TestExitStatus(t *testing.T) {
 		{name: "help", args: []string{"help"}, want: exitOK},
 		{name: "help flag", args: []string{"-h"}, want: exitOK},
 		{name: "help of command", args: []string{"help", "replay"}, want: exitOK},
+		{name: "help of help", args: []string{"help", "help"}, want: exitOK},
 		{name: "help of unknown command", args: []string{"help", "deploy"}, want: exitUsage, wantStderr: `unknown command "deploy"`},
 		{name: "command help flag", args: []string{"eval", "-h"}, want: exitOK},
 		{name: "unknown command", args: []string{"inspect"}, want: exitUsage, wantStderr: `unknown command "inspect"`},
