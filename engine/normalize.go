@@ -47,7 +47,6 @@ type normalizer struct {
 
 	raw        []byte
 	flags      int // scanValue flags of decoded
-	rawFlags   int // scanValue flags of raw
 	rawChanged bool
 	lowered    bool // lower holds decoded in lower case
 
@@ -117,12 +116,6 @@ func scanValue(b []byte) int {
 	return f
 }
 
-// normalize computes every view of value at once.
-func (n *normalizer) normalize(value string) {
-	n.prepare(value)
-	n.lowerViews()
-}
-
 // prepare decodes value and computes the views for the keyword matcher.
 func (n *normalizer) prepare(value string) {
 	n.doubleEncoded = false
@@ -131,10 +124,10 @@ func (n *normalizer) prepare(value string) {
 	n.lower, n.folded, n.rawLower = nil, nil, nil
 	n.raw = unsafe.Slice(unsafe.StringData(value), len(value))
 
-	n.rawFlags = scanValue(n.raw)
-	if n.rawFlags&(needsDecode|nonASCII) == 0 {
+	rawFlags := scanValue(n.raw)
+	if rawFlags&(needsDecode|nonASCII) == 0 {
 		n.decoded = n.raw
-		n.flags = n.rawFlags
+		n.flags = rawFlags
 	} else {
 		n.decode(value)
 		n.flags = scanValue(n.decoded)
@@ -157,7 +150,7 @@ func (n *normalizer) prepare(value string) {
 	n.matchRaw = nil
 	if n.rawChanged {
 		n.matchRaw = n.raw
-		if n.rawFlags&nonASCII != 0 {
+		if rawFlags&nonASCII != 0 {
 			n.rawLowerBuf = appendLower(n.rawLowerBuf[:0], n.raw)
 			n.rawLower = n.rawLowerBuf
 			n.matchRaw = n.rawLower

@@ -132,3 +132,10 @@ func candidateSet(p *rules.Program, views ...[]byte) map[int32]bool {
 	}
 	return set
 }
+
+// normalize computes every view of value at once, as the engine does for a
+// field with a keyword hit.
+func (n *normalizer) normalize(value string) {
+	n.prepare(value)
+	n.lowerViews()
+}

@@ -172,9 +172,9 @@ type Document struct {
 	// that passing its address through the interface does not allocate.
 	streamed   Field
 	fieldCount int // fields added since Reset, listed or streamed
-	// one backs the one-segment paths of headers and path segments, which
-	// would otherwise escape to the heap through the sink.
-	one [1]Segment
+	// singleSegment backs the one-segment paths of headers and path
+	// segments, which would otherwise escape to the heap through the sink.
+	singleSegment [1]Segment
 
 	// segments is an append-only arena for field paths. Paths are slices of
 	// it, so growing it leaves earlier paths pointing at the old array, which
@@ -214,8 +214,8 @@ func (d *Document) SetSink(s FieldSink) { d.sink = s }
 
 // onePath returns a path of the one segment s, valid until the next call.
 func (d *Document) onePath(s Segment) Path {
-	d.one[0] = s
-	return d.one[:]
+	d.singleSegment[0] = s
+	return d.singleSegment[:]
 }
 
 // FieldCount returns the number of fields added since Reset, whether listed

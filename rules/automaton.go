@@ -359,7 +359,7 @@ func (a *Automaton) appendMatchesWithBitset(hits []int, start int, text []byte, 
 }
 
 // pooledBitset returns a cleared bitset of words words from a.seenPool, and
-// the pool entry that holds it, to put back once the bitset is unused.
+// the pool entry that contains it, to put back once the bitset is unused.
 func (a *Automaton) pooledBitset(words int) (*[]uint64, []uint64) {
 	pooled, _ := a.seenPool.Get().(*[]uint64)
 	if pooled == nil {
@@ -620,7 +620,7 @@ func (a *Automaton) addKeywords(set *hitSet, col uint32) {
 }
 
 // hitSet collects the keywords that one AppendMatches call finds, each
-// once. It scans hits[start:] for a keyword until that holds more than
+// once. It scans hits[start:] for a keyword until it contains more than
 // linearDedupMax keywords, then switches to a bitset of keywords: local if
 // it is large enough, else one from a.seenPool.
 type hitSet struct {

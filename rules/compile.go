@@ -18,10 +18,10 @@ type Program struct {
 	// values. Keys are about half the fields of a JSON body and only a few
 	// rules read them, so their automaton is small and finds few candidates.
 	keys, values keywordSet
-	// literalKinds[kind] is true for the JSON literal kinds (number, bool,
-	// null) whose text some rule can match: a value keyword that can occur
-	// inside such a literal, or a rule without keywords.
-	literalKinds map[parsers.Kind]bool
+	// numbers, bools and nulls report whether some rule can match a JSON
+	// literal of that kind: a value keyword that can occur inside it, or a
+	// rule without keywords.
+	numbers, bools, nulls bool
 	// unfiltered are the rules with no keywords, run on every field they
 	// target: confirmer rules without keywords and structural checks.
 	unfiltered []int32
@@ -117,24 +117,15 @@ func Compile(rules []*Rule) (*Program, error) {
 		}
 	}
 	p.keys, p.values = keys.build(), values.build()
-	p.literalKinds = map[parsers.Kind]bool{
-		parsers.KindNumber: len(p.unfiltered) > 0,
-		parsers.KindBool:   len(p.unfiltered) > 0,
-		parsers.KindNull:   len(p.unfiltered) > 0,
-	}
+	unfiltered := len(p.unfiltered) > 0
+	p.numbers, p.bools, p.nulls = unfiltered, unfiltered, unfiltered
 	for _, kw := range values.keywords {
 		if kw == "" {
 			continue
 		}
-		if canOccurInNumber(kw) {
-			p.literalKinds[parsers.KindNumber] = true
-		}
-		if strings.Contains("true", kw) || strings.Contains("false", kw) {
-			p.literalKinds[parsers.KindBool] = true
-		}
-		if strings.Contains("null", kw) {
-			p.literalKinds[parsers.KindNull] = true
-		}
+		p.numbers = p.numbers || canOccurInNumber(kw)
+		p.bools = p.bools || strings.Contains("true", kw) || strings.Contains("false", kw)
+		p.nulls = p.nulls || strings.Contains("null", kw)
 	}
 	return p, nil
 }
@@ -166,16 +157,21 @@ func (p *Program) AppendCandidates(candidates []int32, hits []int, kind parsers.
 // for a JSON number, bool or null when no rule can: their text is a
 // validated literal, and no value keyword occurs in one.
 func (p *Program) Inspects(kind parsers.Kind) bool {
-	if v, ok := p.literalKinds[kind]; ok {
-		return v
+	switch kind {
+	case parsers.KindNumber:
+		return p.numbers
+	case parsers.KindBool:
+		return p.bools
+	case parsers.KindNull:
+		return p.nulls
 	}
 	return true
 }
 
 // canOccurInNumber reports whether keyword, in lower case, can occur inside
 // a JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?. It runs the
-// keyword through the number grammar's automaton from every state; every
-// state it can end in leads on to a complete number.
+// keyword through the number grammar's automaton from every state. Every
+// state that the run can end in leads on to a complete number.
 func canOccurInNumber(keyword string) bool {
 	for start := range numberStates {
 		state := numberState(start)
