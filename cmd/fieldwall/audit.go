@@ -39,16 +39,7 @@ const (
 // readAuditJSON reads a JSON audit log: one transaction object per line, as
 // Coraza and ModSecurity write it with SecAuditLogType Serial.
 func readAuditJSON(br *bufio.Reader, sink recordSink) error {
-	return readLines(br, func(number int, line []byte, tooLong bool) error {
-		pos := position{line: number, index: -1}
-		switch {
-		case tooLong:
-			return sink.unreadable(pos, fmt.Errorf("the line is longer than %d MiB", maxRecordBytes>>20))
-		case len(bytes.TrimSpace(line)) == 0:
-			return nil
-		}
-		return sink.record(pos, len(line), func() (capture, error) { return decodeAuditJSON(line) })
-	})
+	return readRecordLines(br, sink, decodeAuditJSON)
 }
 
 // auditJSONRecord is the union of the JSON audit log shapes that replay

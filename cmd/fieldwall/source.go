@@ -292,6 +292,13 @@ const maxClientBytes = 64
 // readJSONLines reads one request record per line from br. Empty lines are
 // ignored. The returned error is a read error of br.
 func readJSONLines(br *bufio.Reader, sink recordSink) error {
+	return readRecordLines(br, sink, decodeRecordLine)
+}
+
+// readRecordLines passes each non-empty line of br to sink as one record
+// that decode reads, and reports a line over maxRecordBytes as unreadable.
+// The returned error is a read error of br.
+func readRecordLines(br *bufio.Reader, sink recordSink, decode func(line []byte) (capture, error)) error {
 	return readLines(br, func(number int, line []byte, tooLong bool) error {
 		pos := position{line: number, index: -1}
 		switch {
@@ -300,7 +307,7 @@ func readJSONLines(br *bufio.Reader, sink recordSink) error {
 		case len(bytes.TrimSpace(line)) == 0:
 			return nil
 		}
-		return sink.record(pos, len(line), func() (capture, error) { return decodeRecordLine(line) })
+		return sink.record(pos, len(line), func() (capture, error) { return decode(line) })
 	})
 }
 
