@@ -15,6 +15,7 @@ package caddy
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -243,15 +244,12 @@ func (o *observer) observe(r *http.Request, d *nethttp.Decision) {
 	caddyhttp.SetVar(r.Context(), "fieldwall.score", nethttp.MaxScore(&d.Verdict))
 	caddyhttp.SetVar(r.Context(), "fieldwall.rule_ids", strings.Join(d.Verdict.RuleIDs(), " "))
 
-	level, msg := zapcore.DebugLevel, "request allowed"
+	slogLevel, msg := nethttp.LogLevel(d)
+	level := zapcore.DebugLevel
 	switch {
-	case d.Err != nil:
-		level, msg = zapcore.WarnLevel, "request body unreadable, request rejected"
-	case d.Action == engine.ActionBlock:
-		level, msg = zapcore.WarnLevel, "request blocked"
-	case d.Action == engine.ActionLog:
-		level, msg = zapcore.WarnLevel, "request would be blocked, passed on in detect mode"
-	case len(d.Verdict.Findings) > 0:
+	case slogLevel >= slog.LevelWarn:
+		level = zapcore.WarnLevel
+	case slogLevel >= slog.LevelInfo:
 		level = zapcore.InfoLevel
 	}
 	ce := o.logger.Check(level, msg)

@@ -22,22 +22,29 @@ func (m *Middleware) observe(r *http.Request, d *Decision) {
 	m.log(r, d)
 }
 
-// log writes one record per decision: blocks and detect-only hits at Warn,
-// allowed requests with findings at Info, clean requests at Debug.
-func (m *Middleware) log(r *http.Request, d *Decision) {
-	level, msg := slog.LevelDebug, "request allowed"
+// LogLevel returns the level and message of the log record for d: Warn for
+// blocks, detect-only hits and unreadable bodies, Info for allowed requests
+// with findings, Debug for clean requests. Adapters with another logger map
+// the level to theirs, so that every adapter logs a decision alike.
+func LogLevel(d *Decision) (slog.Level, string) {
 	switch {
 	case d.Err != nil:
 		// Mostly clients that hung up or sent a body past a limit set
 		// further out, so Warn rather than Error.
-		level, msg = slog.LevelWarn, "request body unreadable, request rejected"
+		return slog.LevelWarn, "request body unreadable, request rejected"
 	case d.Action == engine.ActionBlock:
-		level, msg = slog.LevelWarn, "request blocked"
+		return slog.LevelWarn, "request blocked"
 	case d.Action == engine.ActionLog:
-		level, msg = slog.LevelWarn, "request would be blocked, passed on in detect-only mode"
+		return slog.LevelWarn, "request would be blocked, passed on in detect-only mode"
 	case len(d.Verdict.Findings) > 0:
-		level = slog.LevelInfo
+		return slog.LevelInfo, "request allowed"
 	}
+	return slog.LevelDebug, "request allowed"
+}
+
+// log writes one record per decision, at the level of LogLevel.
+func (m *Middleware) log(r *http.Request, d *Decision) {
+	level, msg := LogLevel(d)
 	ctx := r.Context()
 	if !m.logger.Enabled(ctx, level) {
 		return
