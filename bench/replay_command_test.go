@@ -13,7 +13,7 @@ import (
 
 // BenchmarkReplayCommand builds the fieldwall command and runs
 // "fieldwall replay" on generated JSON Lines files of 10,000 and 100,000
-// mixed requests, as a user would. One op is one whole run; use
+// mixed requests, as a user would. One op is one whole run, so use
 // -benchtime=1x. From the child process's resource usage it reports:
 //
 //   - req/cpu-s: requests per second of CPU time (user and system), which is

@@ -139,8 +139,8 @@ func (p *Program) Rule(i int) *Rule { return p.rules[i] }
 
 // AppendCandidates appends to candidates the indices of the rules that target
 // fields of kind and whose keywords occur in text, a view of such a field in
-// any ASCII case. hits is scratch space for keyword indices; the extended
-// scratch is returned for reuse. Indices may repeat.
+// any ASCII case. hits is scratch space for keyword indices, and the
+// extended scratch is returned for reuse. Indices may repeat.
 func (p *Program) AppendCandidates(candidates []int32, hits []int, kind parsers.Kind, text []byte) ([]int32, []int) {
 	set := &p.values
 	if kind == parsers.KindKey {
