@@ -18,8 +18,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/fieldwall/fieldwall/engine"
@@ -61,11 +63,13 @@ type Case struct {
 	Request engine.Request
 }
 
-// ToEngineRequest converts a request record to an engine request.
+// ToEngineRequest converts a request record to an engine request. Header
+// names are added in sorted order, so that names that differ only in case
+// ("A" and "a") give their values in the same order on every run.
 func (r *RequestRecord) ToEngineRequest() engine.Request {
 	header := make(http.Header, len(r.Headers))
-	for k, v := range r.Headers {
-		header.Add(k, v)
+	for _, k := range slices.Sorted(maps.Keys(r.Headers)) {
+		header.Add(k, r.Headers[k])
 	}
 	method := r.Method
 	if method == "" {
