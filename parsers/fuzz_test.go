@@ -1,6 +1,7 @@
 package parsers
 
 import (
+	"bytes"
 	"testing"
 	"unicode/utf8"
 )
@@ -48,6 +49,11 @@ func FuzzParseJSON(f *testing.F) {
 		if !ok && !d.HasAnomaly(AnomalyMalformedJSON) && !d.HasAnomaly(AnomalyTrailingData) &&
 			!d.HasAnomaly(AnomalyJSONComment) && !d.HasAnomaly(AnomalyDepthLimit) && !d.HasAnomaly(AnomalyFieldLimit) {
 			t.Fatalf("parse failed without saying why: %v", d.Anomalies)
+		}
+		if !d.HasAnomaly(AnomalyDepthLimit) && !d.HasAnomaly(AnomalyFieldLimit) {
+			if want := sonicAccepts(string(bytes.TrimPrefix(body, byteOrderMark))); ok != want {
+				t.Fatalf("parse returned %v, sonic's full validation %v", ok, want)
+			}
 		}
 		var again Document
 		again.Reset(fuzzLimits)

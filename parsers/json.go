@@ -47,9 +47,9 @@ func ParseJSON(doc *Document, loc Location, prefix Path, body []byte) bool {
 	// one request to the next. A JSON part of a multipart body is parsed
 	// while no other JSON parse is running, so one visitor is enough.
 	v := &doc.json
-	v.reset(doc, loc, prefix)
+	v.reset(doc, loc, prefix, text)
 	err := ast.Preorder(text, v, &onlyNumber)
-	if err == nil && sonic.ValidString(text) {
+	if err == nil && v.endsDocument() {
 		return true
 	}
 	if err == errStop {
@@ -293,8 +293,11 @@ func bytesToString(b []byte) string {
 var onlyNumber = ast.VisitorOptions{OnlyNumber: true}
 
 // reset prepares the visitor for a document, keeping its slices' memory.
-func (v *jsonVisitor) reset(doc *Document, loc Location, prefix Path) {
+func (v *jsonVisitor) reset(doc *Document, loc Location, prefix Path, text string) {
 	v.doc = doc
+	v.text = text
+	v.lastEnd = -1
+	v.lastDepth = 0
 	v.loc = loc
 	v.path = append(v.path[:0], prefix...)
 	v.base = len(prefix)
@@ -315,6 +318,14 @@ type jsonVisitor struct {
 	frames []jsonFrame
 	// keys holds the keys of every open object, for duplicate detection.
 	keys []string
+
+	// text is the document. lastEnd is the offset after the last key, string
+	// or number that sonic handed over as a substring of text, or -1, and
+	// lastDepth the number of containers open around it. endsDocument uses
+	// them to find the end of the value.
+	text      string
+	lastEnd   int
+	lastDepth int
 }
 
 type jsonFrame struct {
@@ -356,8 +367,59 @@ func (v *jsonVisitor) scalar(kind Kind, value string) error {
 	return nil
 }
 
-func (v *jsonVisitor) OnNull() error           { return v.scalar(KindNull, "null") }
-func (v *jsonVisitor) OnString(s string) error { return v.scalar(KindString, s) }
+// track records where token ends in the document when token is a substring
+// of it: every number, and every key or string without escapes, which sonic
+// hands over without copying. quote is 1 for a key or string, whose closing
+// quote follows it, and 0 for a number.
+func (v *jsonVisitor) track(token string, quote int) {
+	off := int(uintptr(unsafe.Pointer(unsafe.StringData(token))) - uintptr(unsafe.Pointer(unsafe.StringData(v.text))))
+	if off < 0 || off+len(token) > len(v.text) || len(token) == 0 {
+		return
+	}
+	if quote == 1 && (off == 0 || v.text[off-1] != '"' || off+len(token) >= len(v.text) || v.text[off+len(token)] != '"') {
+		return
+	}
+	v.lastEnd = off + len(token) + quote
+	v.lastDepth = len(v.frames)
+}
+
+// endsDocument reports whether nothing but white space follows the value
+// that sonic parsed. ast.Preorder stops after the first value and accepts
+// trailing data such as "{}{}", so this check replaces a second pass
+// with sonic.ValidString. It resumes from the last token whose end is known
+// and skips to the close of the containers open there. When no such token
+// exists (every string escaped, or only literals), it falls back to the
+// full validation.
+func (v *jsonVisitor) endsDocument() bool {
+	if v.lastEnd < 0 {
+		return sonic.ValidString(v.text)
+	}
+	text, i, depth := v.text, v.lastEnd, v.lastDepth
+	for ; depth > 0 && i < len(text); i++ {
+		switch text[i] {
+		case '"':
+			// Skip the string, escapes included. sonic has parsed it, so it
+			// has a closing quote.
+			for i++; i < len(text) && text[i] != '"'; i++ {
+				if text[i] == '\\' {
+					i++
+				}
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+		}
+	}
+	return depth == 0 && trimJSONSpace(text[i:]) == ""
+}
+
+func (v *jsonVisitor) OnNull() error { return v.scalar(KindNull, "null") }
+
+func (v *jsonVisitor) OnString(s string) error {
+	v.track(s, 1)
+	return v.scalar(KindString, s)
+}
 func (v *jsonVisitor) OnBool(b bool) error {
 	if b {
 		return v.scalar(KindBool, "true")
@@ -371,6 +433,7 @@ func (v *jsonVisitor) OnFloat64(_ float64, n json.Number) error { return v.numbe
 // number adds a number field, reporting and clipping one whose text is
 // longer than MaxNumberBytes.
 func (v *jsonVisitor) number(text string) error {
+	v.track(text, 0)
 	if max := v.doc.limits.MaxNumberBytes; max > 0 && len(text) > max {
 		v.beginValue()
 		v.doc.AddAnomaly(AnomalyValueLength, v.loc, v.path, "number of "+strconv.Itoa(len(text))+" characters, limit "+strconv.Itoa(max))
@@ -405,6 +468,7 @@ func (v *jsonVisitor) OnObjectEnd() error      { return v.end() }
 func (v *jsonVisitor) OnArrayEnd() error       { return v.end() }
 
 func (v *jsonVisitor) OnObjectKey(key string) error {
+	v.track(key, 1)
 	v.path = append(v.path, KeySegment(key))
 	if v.isDuplicate(key) {
 		v.doc.AddAnomaly(AnomalyDuplicateKey, v.loc, v.path, "duplicate key "+strconv.Quote(key))

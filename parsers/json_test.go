@@ -1,8 +1,14 @@
 package parsers
 
 import (
+	"encoding/json"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/bytedance/sonic"
+	"github.com/bytedance/sonic/ast"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -95,6 +101,12 @@ func TestParseJSONAnomalies(t *testing.T) {
 		{"block comment", `{/* x */"a":1}`, false, []AnomalyCode{AnomalyJSONComment}, "comment"},
 		{"second document", `{"a":1}{"b":2}`, false, []AnomalyCode{AnomalyTrailingData}, "second JSON document"},
 		{"trailing garbage", `{"a":1} x`, false, []AnomalyCode{AnomalyTrailingData}, "data after the JSON value"},
+		{"document after an escaped quote", `{"a":"b\"}"}{}`, false, []AnomalyCode{AnomalyTrailingData}, "second JSON document"},
+		{"document after nested arrays", `[1,[2,[3]]] [4]`, false, []AnomalyCode{AnomalyTrailingData}, "second JSON document"},
+		{"data after a string", `"text" x`, false, []AnomalyCode{AnomalyTrailingData}, "data after the JSON value"},
+		{"number after a number", `12 34`, false, []AnomalyCode{AnomalyTrailingData}, "data after the JSON value"},
+		{"document after literals only", `[true,null]{}`, false, []AnomalyCode{AnomalyTrailingData}, "second JSON document"},
+		{"document after escaped strings only", `["\u0041"]{}`, false, []AnomalyCode{AnomalyTrailingData}, "second JSON document"},
 		{"truncated", `{"a":`, false, []AnomalyCode{AnomalyMalformedJSON}, "invalid JSON at offset"},
 		{"undefined literal", `{"a":undefined}`, false, []AnomalyCode{AnomalyMalformedJSON}, "invalid JSON"},
 		{"raw NUL byte", "{\"a\":\"x\x00\"}", true, []AnomalyCode{AnomalyNulByte}, "NUL"},
@@ -206,4 +218,95 @@ func TestPathString(t *testing.T) {
 	for _, tc := range cases {
 		assert.Equal(t, tc.want, tc.path.String())
 	}
+}
+
+// sonicAccepts is the validity check that ParseJSON replaces: sonic's
+// preorder walk succeeds and sonic.ValidString accepts the whole text. It
+// checks a copy followed by a space, which JSON ignores, because sonic reads
+// a literal past the end of its input: "fal" cut from "false" passes.
+func sonicAccepts(text string) bool {
+	text += " "
+	return ast.Preorder(text, noopVisitor{}, &onlyNumber) == nil && sonic.ValidString(text)
+}
+
+type noopVisitor struct{}
+
+func (noopVisitor) OnNull() error                        { return nil }
+func (noopVisitor) OnBool(bool) error                    { return nil }
+func (noopVisitor) OnString(string) error                { return nil }
+func (noopVisitor) OnInt64(int64, json.Number) error     { return nil }
+func (noopVisitor) OnFloat64(float64, json.Number) error { return nil }
+func (noopVisitor) OnObjectBegin(int) error              { return nil }
+func (noopVisitor) OnObjectKey(string) error             { return nil }
+func (noopVisitor) OnObjectEnd() error                   { return nil }
+func (noopVisitor) OnArrayBegin(int) error               { return nil }
+func (noopVisitor) OnArrayEnd() error                    { return nil }
+
+// randomJSON writes a random valid JSON value of at most depth levels, with
+// escaped and plain strings, numbers, literals and empty containers.
+func randomJSON(r *rand.Rand, b *strings.Builder, depth int) {
+	samples := []string{`""`, `"a"`, `"x\"}"`, `"\u0041]"`, `"{[\\"`, `"caf\u00e9"`, `"] }"`}
+	switch n := r.IntN(8); {
+	case depth > 0 && n < 2:
+		b.WriteByte('{')
+		for i := range r.IntN(4) {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(samples[r.IntN(len(samples))] + " : ")
+			randomJSON(r, b, depth-1)
+		}
+		b.WriteByte('}')
+	case depth > 0 && n < 4:
+		b.WriteString("[ ")
+		for i := range r.IntN(4) {
+			if i > 0 {
+				b.WriteString(" ,")
+			}
+			randomJSON(r, b, depth-1)
+		}
+		b.WriteByte(']')
+	case n < 5:
+		b.WriteString(samples[r.IntN(len(samples))])
+	case n < 6:
+		b.WriteString(strconv.Itoa(r.IntN(2000) - 1000))
+	case n < 7:
+		b.WriteString("-1.5e3")
+	default:
+		b.WriteString([]string{"true", "false", "null"}[r.IntN(3)])
+	}
+}
+
+// The end-of-value check must accept and reject exactly what a second pass
+// of sonic.ValidString did, on valid documents, documents followed by data,
+// documents cut short and documents with a byte inserted.
+func TestParseJSONValidityMatchesSonic(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	suffixes := []string{"", " ", "\n\t", "{}", "[1]", "x", `"s"`, "1", "}", "]", ",1", " //c", `"`}
+	checked, rejected := 0, 0
+	for range 20000 {
+		var b strings.Builder
+		randomJSON(r, &b, 4)
+		text := b.String()
+		switch r.IntN(4) {
+		case 0:
+			text += suffixes[r.IntN(len(suffixes))]
+		case 1:
+			text = text[:r.IntN(len(text)+1)]
+		case 2:
+			i := r.IntN(len(text) + 1)
+			const inserts = ` {}[]",:1a\`
+			text = text[:i] + string(inserts[r.IntN(len(inserts))]) + text[i:]
+		}
+		want := sonicAccepts(text)
+		var d Document
+		got := ParseJSON(&d, LocationBody, nil, []byte(text))
+		require.Equal(t, want, got, "text %q", text)
+		checked++
+		if !want {
+			rejected++
+		}
+	}
+	assert.Greater(t, rejected, checked/10, "too few invalid texts to compare")
+	assert.Greater(t, checked-rejected, checked/10, "too few valid texts to compare")
 }
