@@ -138,6 +138,7 @@ type state struct {
 	input      rules.Input
 	graphql    graphql.Request
 	sink       fieldSink
+	cleanKeys  keyMemo
 	// fieldFn, when set, receives the fields in place of inspection: see
 	// Engine.Fields.
 	fieldFn func(f *parsers.Field)
@@ -198,6 +199,7 @@ func (e *Engine) Inspect(req *Request) (verdict Verdict) {
 	st.findings = st.findings[:0]
 	st.scores = st.scores[:0]
 	e.parse(st, req) // inspects each field through st.sink
+	st.cleanKeys.reset()
 	for i := range st.doc.Anomalies {
 		a := &st.doc.Anomalies[i]
 		for _, ri := range e.program.AnomalyRules(a.Code) {
@@ -255,6 +257,10 @@ func (e *Engine) inspectField(st *state, f *parsers.Field) {
 	if !e.program.Inspects(f.Kind) {
 		return // a JSON number, bool or null that no rule can match
 	}
+	isKey := f.Kind == parsers.KindKey
+	if isKey && st.cleanKeys.contains(f.Value) {
+		return
+	}
 	n := &st.norm
 	n.prepare(f.Value)
 	if n.doubleEncoded {
@@ -269,6 +275,9 @@ func (e *Engine) inspectField(st *state, f *parsers.Field) {
 	}
 	unfiltered := e.program.Unfiltered()
 	if len(st.candidates) == 0 && len(unfiltered) == 0 {
+		if isKey && !n.doubleEncoded {
+			st.cleanKeys.add(f.Value)
+		}
 		return
 	}
 	st.candidates = append(st.candidates, unfiltered...)
@@ -306,6 +315,79 @@ func (e *Engine) inspectField(st *state, f *parsers.Field) {
 		if e.program.Matches(ri, in) {
 			e.addFinding(st, r, f.Location, f.Path, in.Decoded, false)
 		}
+	}
+}
+
+// keyMemo remembers keys of the current request that matched no keyword and
+// needed no anomaly, so that a key that every record of an array repeats is
+// scanned once. Whether a key matches depends on its text alone: candidates
+// come from the keyword automaton, before any rule looks at the location.
+// The memo starts after the first keyMemoAfter keys of a request, because a
+// small body repeats few keys and would only pay for the lookups. Its table
+// is allocated then, once per pooled state.
+type keyMemo struct {
+	keys  int // keys looked up since the last reset
+	table *keyTable
+}
+
+// keyTable is a direct-mapped table of clean keys: a key that lands on a
+// taken slot replaces the key there.
+type keyTable struct {
+	slots [keyMemoSlots]string
+	// used lists the slots filled since the last reset, so that reset
+	// clears only those.
+	used  [keyMemoSlots]uint8
+	nused int // entries of used
+}
+
+const (
+	keyMemoSlots    = 256 // a power of two
+	keyMemoMaxBytes = 64  // longer keys seldom repeat and cost more to compare
+	keyMemoAfter    = 64
+)
+
+func keyMemoSlot(key string) int {
+	n := len(key)
+	h := uint(n)*0x9e3779b1 ^ uint(key[0])<<3 ^ uint(key[n/2])<<11 ^ uint(key[n-1])<<17
+	h ^= h >> 13
+	return int(h & (keyMemoSlots - 1))
+}
+
+// contains reports whether key is remembered as clean.
+func (m *keyMemo) contains(key string) bool {
+	m.keys++
+	if m.keys <= keyMemoAfter || key == "" || len(key) > keyMemoMaxBytes {
+		return false
+	}
+	if m.table == nil {
+		m.table = new(keyTable)
+	}
+	return m.table.slots[keyMemoSlot(key)] == key
+}
+
+// add remembers key as clean for the rest of the request.
+func (m *keyMemo) add(key string) {
+	if m.keys <= keyMemoAfter || key == "" || len(key) > keyMemoMaxBytes {
+		return
+	}
+	t := m.table
+	i := keyMemoSlot(key)
+	if t.slots[i] == "" {
+		t.used[t.nused] = uint8(i)
+		t.nused++
+	}
+	t.slots[i] = key
+}
+
+// reset removes every key, which also drops the references to the request
+// body before the state goes back to the pool.
+func (m *keyMemo) reset() {
+	m.keys = 0
+	if t := m.table; t != nil {
+		for _, i := range t.used[:t.nused] {
+			t.slots[i] = ""
+		}
+		t.nused = 0
 	}
 }
 
