@@ -108,3 +108,25 @@ func TestOptionsDefaults(t *testing.T) {
 	assert.Equal(t, DefaultEndpoints(), lim.Endpoints)
 	assert.False(t, exceeds(1_000_000, 0), "a limit of 0 never exceeds")
 }
+
+func TestMayNameQuery(t *testing.T) {
+	cases := []struct {
+		body string
+		want bool
+	}{
+		{`{"query":"{ a }"}`, true},
+		{`{"QUERY":"{ a }"}`, true},
+		{`{"Query":"{ a }"}`, true},
+		{`{"qUeRy":"{ a }"}`, true},
+		{`{"\u0071uery":"{ a }"}`, true},
+		{`{"\u0051UERY":"{ a }"}`, true},
+		{`{"quantity":2,"q":"x","quer":1}`, false},
+		{`{"a":"jquery"}`, true},
+		{`{"a":"uery"}`, false},
+		{`{"a":1,"b":"q`, false},
+		{``, false},
+	}
+	for _, tc := range cases {
+		assert.Equal(t, tc.want, mayNameQuery([]byte(tc.body)), tc.body)
+	}
+}
