@@ -136,6 +136,7 @@ func TestPlainProse(t *testing.T) {
 		"a reunion of old friends, all selected by hand",
 		"the one-time password (otp) is sent. a notice of change (noc) was processed.",
 		"king's cross or o'hare", "201 union street", "10 group road",
+		"an orderly by-election", "executes xp_ tests", "it's into the outfield",
 	}
 	notProse := []string{
 		"1 or true", "-1 and 1", "x or sleep(5)", "(1) or (1) in (1)", "id having (1 or 1)",
@@ -144,6 +145,7 @@ func TestPlainProse(t *testing.T) {
 		"x union all select 1", "id order by 3", "a group by b", "procedure analyse", "into outfile x",
 		"exec xp_cmdshell", "execute sp_who", "a xor b", "id 0x7e", "select name from users",
 		"a; drop table users", "a = b", "a -- b", "a/*b", "a#b", "a@@version", "a|b", "a&b",
+		"the reunion select 1", "a (b) select x from y", "x'union select 1",
 	}
 	for _, s := range prose {
 		assert.True(t, isPlainProse(s), s)

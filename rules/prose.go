@@ -75,29 +75,35 @@ func isPlainProse(lower string) bool {
 	inParens := false
 	semicolon := false
 	selectSeen := false
+	hasUnion := strings.Contains(lower, "union")
 	for i := 0; i < len(lower); i++ {
 		c := lower[i]
 		if isLetter(c) {
 			// A word starts here. Words are most of the text, so each is
-			// judged by its first letter and then skipped in a tight loop.
-			if strongSQLAt(lower, i) {
+			// found whole and judged by one switch on its letters.
+			end := i + 1
+			for end < len(lower) && isLetter(lower[end]) {
+				end++
+			}
+			word := lower[i:end]
+			if strongSQLWord(lower, i, word) {
 				return false
 			}
-			if !selectSeen && c == 's' && hasWordAt(lower, i, "select") {
+			if !selectSeen && word == "select" {
 				// Only the first SELECT is judged, as a column list and
 				// FROM after it.
 				selectSeen = true
-				rest := lower[i+len("select"):]
+				rest := lower[end:]
 				if len(rest) > 1 && isSQLSpace(rest[0]) && indexWord(rest, "from") > 1 {
 					return false
 				}
 			}
-			for ; i < len(lower) && isLetter(lower[i]); i++ {
-				// UNION counts even glued to what precedes it (1e0union).
-				if lower[i] == 'u' && strings.HasPrefix(lower[i:], "union") && unionSelectAt(lower, i+len("union")) {
-					return false
-				}
+			// UNION counts even inside a word (reunion) or glued to a number
+			// (1e0union).
+			if hasUnion && unionInWord(lower, i, end) {
+				return false
 			}
+			i = end
 			if i == len(lower) {
 				break
 			}
@@ -158,32 +164,35 @@ func unionSelectAt(lower string, end int) bool {
 	return false
 }
 
-// strongSQLAt reports whether one of the word pairs of isPlainProse, or the
-// word XOR, starts at i, which is the start of a word.
-func strongSQLAt(lower string, i int) bool {
-	s := lower[i:]
-	switch s[0] {
-	case 'o':
-		return followedBy(lower, i, "order", "by")
-	case 'g':
-		return followedBy(lower, i, "group", "by")
-	case 'p':
-		return followedBy(lower, i, "procedure", "analyse")
-	case 'i':
-		return followedBy(lower, i, "into", "outfile") || followedBy(lower, i, "into", "dumpfile")
-	case 'e':
-		if !strings.HasPrefix(s, "exec") {
-			return false
-		}
-		for _, word := range [...]string{"exec", "execute"} {
-			for _, next := range [...]string{"xp_", "sp_", "master."} {
-				if followedBy(lower, i, word, next) {
-					return true
-				}
+// strongSQLWord reports whether word, which starts at i, opens one of the
+// word pairs of isPlainProse or is the word XOR.
+func strongSQLWord(lower string, i int, word string) bool {
+	switch word {
+	case "order", "group":
+		return followedBy(lower, i, word, "by")
+	case "procedure":
+		return followedBy(lower, i, word, "analyse")
+	case "into":
+		return followedBy(lower, i, word, "outfile") || followedBy(lower, i, word, "dumpfile")
+	case "exec", "execute":
+		for _, next := range [...]string{"xp_", "sp_", "master."} {
+			if followedBy(lower, i, word, next) {
+				return true
 			}
 		}
-	case 'x':
-		return hasWordAt(lower, i, "xor")
+	case "xor":
+		return true
+	}
+	return false
+}
+
+// unionInWord reports whether UNION starts inside the word lower[i:end] and
+// a SELECT follows it as unionSelectAt requires.
+func unionInWord(lower string, i, end int) bool {
+	for ; i+len("union") <= end; i++ {
+		if lower[i] == 'u' && strings.HasPrefix(lower[i:], "union") && unionSelectAt(lower, i+len("union")) {
+			return true
+		}
 	}
 	return false
 }
@@ -244,20 +253,33 @@ func startsWithSQLWord(s string) bool {
 }
 
 // startsWithWord reports whether s opens with one of words as a whole word.
+// Every entry of words is letters only, so s opens with it exactly when the
+// letters that s opens with spell it.
 func startsWithWord(s string, words []string) bool {
-	for _, w := range words {
-		if strings.HasPrefix(s, w) && (len(s) == len(w) || !isLetter(s[len(w)])) {
-			return true
-		}
+	end := 0
+	for end < len(s) && isLetter(s[end]) {
+		end++
 	}
-	return false
+	return isOneOf(s[:end], words)
 }
 
 // endsWithSQLWord reports whether s closes with one of sqlWords as a whole
 // word.
 func endsWithSQLWord(s string) bool {
-	for _, w := range sqlWords {
-		if strings.HasSuffix(s, w) && (len(s) == len(w) || !isLetter(s[len(s)-len(w)-1])) {
+	start := len(s)
+	for start > 0 && isLetter(s[start-1]) {
+		start--
+	}
+	return isOneOf(s[start:], sqlWords[:])
+}
+
+// isOneOf reports whether word is a non-empty entry of words.
+func isOneOf(word string, words []string) bool {
+	if word == "" {
+		return false
+	}
+	for _, w := range words {
+		if word == w {
 			return true
 		}
 	}
