@@ -2,7 +2,9 @@ package engine
 
 import (
 	"bytes"
+	"encoding/binary"
 	"html"
+	"slices"
 	"unicode/utf8"
 	"unsafe"
 
@@ -237,13 +239,17 @@ func (n *normalizer) decode(value string) {
 	n.decoded = n.decodeBuf
 }
 
+// isASCII reports whether every byte of b is below 0x80.
 func isASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= utf8.RuneSelf {
-			return false
-		}
+	var bits uint64
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		bits |= binary.LittleEndian.Uint64(b[i:])
 	}
-	return true
+	for ; i < len(b); i++ {
+		bits |= uint64(b[i])
+	}
+	return bits&(repeatByte*0x80) == 0
 }
 
 // percentDecode decodes %XX and the IIS form %uXXXX. Invalid escapes are kept.
@@ -367,20 +373,39 @@ func decodeOverlongUTF8(dst, src []byte) []byte {
 	return dst
 }
 
-// appendLower appends src in lower case. ASCII is lowered byte by byte; other
-// runes through Unicode case mapping.
+// appendLower appends src in lower case. ASCII is lowered eight bytes at a
+// time; other runes go through Unicode case mapping.
 func appendLower(dst, src []byte) []byte {
-	if isASCII(src) {
-		for _, c := range src {
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			dst = append(dst, c)
-		}
-		return dst
+	if !isASCII(src) {
+		return append(dst, bytes.ToLower(src)...)
 	}
-	return append(dst, bytes.ToLower(src)...)
+	n := len(dst)
+	dst = slices.Grow(dst, len(src))[:n+len(src)]
+	out := dst[n:]
+	i := 0
+	for ; i+8 <= len(src); i += 8 {
+		// Every byte is below 0x80, so adding a constant below 0x80 to it
+		// cannot carry into the next byte. The sums have their high bit set
+		// where the byte is at least 'A', and where it is above 'Z'.
+		x := binary.LittleEndian.Uint64(src[i:])
+		atLeastA := x + repeatByte*(0x80-'A')
+		aboveZ := x + repeatByte*(0x80-'Z'-1)
+		upper := atLeastA &^ aboveZ & (repeatByte * 0x80)
+		binary.LittleEndian.PutUint64(out[i:], x|upper>>2) // 0x80>>2 is the case bit
+	}
+	for ; i < len(src); i++ {
+		c := src[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return dst
 }
+
+// repeatByte times a byte value repeats the byte in all eight bytes of a
+// uint64.
+const repeatByte = 0x0101010101010101
 
 // appendFolded appends the lower-case view with SQL block comments replaced
 // by one space and whitespace runs compressed to one space. A MySQL

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -138,4 +139,28 @@ func candidateSet(p *rules.Program, views ...[]byte) map[int32]bool {
 func (n *normalizer) normalize(value string) {
 	n.prepare(value)
 	n.lowerViews()
+}
+
+// appendLower and isASCII work eight bytes at a time. They must agree with
+// the byte-at-a-time definitions at every length and on the bytes next to
+// the letter ranges.
+func TestAppendLowerMatchesBytewise(t *testing.T) {
+	alphabet := []byte("@AZ[`az{\x00\x7f09 %-MmQq")
+	r := rand.New(rand.NewPCG(5, 6))
+	for n := range 40 {
+		for range 50 {
+			src := make([]byte, n)
+			for i := range src {
+				src[i] = alphabet[r.IntN(len(alphabet))]
+			}
+			want := bytes.ToLower(src)
+			assert.Equal(t, string(want), string(appendLower([]byte("prefix"), src)[len("prefix"):]), "%q", src)
+			assert.True(t, isASCII(src), "%q", src)
+			if n > 0 {
+				src[r.IntN(n)] = 0x80 | byte(r.IntN(0x80))
+				assert.False(t, isASCII(src), "%q", src)
+			}
+		}
+	}
+	assert.Equal(t, "àb ǆ", string(appendLower(nil, []byte("ÀB ǅ"))), "non-ASCII goes through Unicode case mapping")
 }
