@@ -138,7 +138,10 @@ type state struct {
 	input      rules.Input
 	graphql    graphql.Request
 	sink       fieldSink
-	cleanKeys  keyMemo
+	// cleanKeys and cleanValues remember clean keys and values of the
+	// request: see cleanMemo.
+	cleanKeys   cleanMemo
+	cleanValues cleanMemo
 	// fieldFn, when set, receives the fields in place of inspection: see
 	// Engine.Fields.
 	fieldFn func(f *parsers.Field)
@@ -200,6 +203,7 @@ func (e *Engine) Inspect(req *Request) (verdict Verdict) {
 	st.scores = st.scores[:0]
 	e.parse(st, req) // inspects each field through st.sink
 	st.cleanKeys.reset()
+	st.cleanValues.reset()
 	for i := range st.doc.Anomalies {
 		a := &st.doc.Anomalies[i]
 		for _, ri := range e.program.AnomalyRules(a.Code) {
@@ -257,8 +261,11 @@ func (e *Engine) inspectField(st *state, f *parsers.Field) {
 	if !e.program.Inspects(f.Kind) {
 		return // a JSON number, bool or null that no rule can match
 	}
-	isKey := f.Kind == parsers.KindKey
-	if isKey && st.cleanKeys.contains(f.Value) {
+	memo := &st.cleanValues
+	if f.Kind == parsers.KindKey {
+		memo = &st.cleanKeys
+	}
+	if memo.contains(f.Value) {
 		return
 	}
 	n := &st.norm
@@ -275,8 +282,8 @@ func (e *Engine) inspectField(st *state, f *parsers.Field) {
 	}
 	unfiltered := e.program.Unfiltered()
 	if len(st.candidates) == 0 && len(unfiltered) == 0 {
-		if isKey && !n.doubleEncoded {
-			st.cleanKeys.add(f.Value)
+		if !n.doubleEncoded {
+			memo.add(f.Value)
 		}
 		return
 	}
@@ -318,71 +325,75 @@ func (e *Engine) inspectField(st *state, f *parsers.Field) {
 	}
 }
 
-// keyMemo remembers keys of the current request that matched no keyword and
-// needed no anomaly, so that a key that every record of an array repeats is
-// scanned once. Whether a key matches depends on its text alone: candidates
-// come from the keyword automaton, before any rule looks at the location.
-// The memo starts after the first keyMemoAfter keys of a request, because a
-// small body repeats few keys and would only pay for the lookups. Its table
-// is allocated then, once per pooled state.
-type keyMemo struct {
-	keys  int // keys looked up since the last reset
-	table *keyTable
+// cleanMemo remembers the keys, or the values, of the current request that
+// matched no keyword and needed no anomaly. A key that every record of an
+// array repeats, or a value such as a status or a currency, is then scanned
+// once. Whether a text matches depends on the text alone, because the
+// candidates come from the key or the value automaton before any rule looks
+// at the location. The memo starts after the first memoAfter lookups of a
+// request: a small body repeats little and would only pay for them. Its
+// table is allocated then, once per pooled state.
+type cleanMemo struct {
+	lookups int // since the last reset
+	table   *memoTable
 }
 
-// keyTable is a direct-mapped table of clean keys: a key that lands on a
-// taken slot replaces the key there.
-type keyTable struct {
-	slots [keyMemoSlots]string
+// memoTable is a direct-mapped table of clean texts: a text that lands on a
+// taken slot replaces the text there.
+type memoTable struct {
+	slots [memoSlots]string
 	// used lists the slots filled since the last reset, so that reset
 	// clears only those.
-	used  [keyMemoSlots]uint8
+	used  [memoSlots]uint16
 	nused int // entries of used
 }
 
 const (
-	keyMemoSlots    = 256 // a power of two
-	keyMemoMaxBytes = 64  // longer keys seldom repeat and cost more to compare
-	keyMemoAfter    = 64
+	memoSlots    = 1024 // a power of two, at most 1<<16
+	memoMaxBytes = 64   // longer texts seldom repeat and cost more to compare
+	memoAfter    = 64
 )
 
-func keyMemoSlot(key string) int {
-	n := len(key)
-	h := uint(n)*0x9e3779b1 ^ uint(key[0])<<3 ^ uint(key[n/2])<<11 ^ uint(key[n-1])<<17
+// memoSlot hashes the length and three bytes of text, which is not empty.
+// Reading the whole text would cost about as much as scanning it.
+func memoSlot(text string) int {
+	n := len(text)
+	h := uint(n)*0x9e3779b1 ^ uint(text[0])<<3 ^ uint(text[n/2])<<11 ^ uint(text[n-1])<<17
 	h ^= h >> 13
-	return int(h & (keyMemoSlots - 1))
+	return int(h & (memoSlots - 1))
 }
 
-// contains reports whether key is remembered as clean.
-func (m *keyMemo) contains(key string) bool {
-	m.keys++
-	if m.keys <= keyMemoAfter || key == "" || len(key) > keyMemoMaxBytes {
+// contains reports whether text is remembered as clean.
+func (m *cleanMemo) contains(text string) bool {
+	m.lookups++
+	if m.lookups <= memoAfter || text == "" || len(text) > memoMaxBytes {
 		return false
 	}
 	if m.table == nil {
-		m.table = new(keyTable)
+		m.table = new(memoTable)
 	}
-	return m.table.slots[keyMemoSlot(key)] == key
+	return m.table.slots[memoSlot(text)] == text
 }
 
-// add remembers key as clean for the rest of the request.
-func (m *keyMemo) add(key string) {
-	if m.keys <= keyMemoAfter || key == "" || len(key) > keyMemoMaxBytes {
+// add remembers text as clean for the rest of the request. It follows a
+// contains call for the same text.
+func (m *cleanMemo) add(text string) {
+	if m.lookups <= memoAfter || text == "" || len(text) > memoMaxBytes {
 		return
 	}
 	t := m.table
-	i := keyMemoSlot(key)
+	i := memoSlot(text)
 	if t.slots[i] == "" {
-		t.used[t.nused] = uint8(i)
+		t.used[t.nused] = uint16(i)
 		t.nused++
 	}
-	t.slots[i] = key
+	t.slots[i] = text
 }
 
-// reset removes every key, which also drops the references to the request
-// body before the state goes back to the pool.
-func (m *keyMemo) reset() {
-	m.keys = 0
+// reset removes every text, which also drops the references to the request
+// before the state goes back to the pool.
+func (m *cleanMemo) reset() {
+	m.lookups = 0
 	if t := m.table; t != nil {
 		for _, i := range t.used[:t.nused] {
 			t.slots[i] = ""
