@@ -30,7 +30,10 @@ type Program struct {
 
 	confirm  []Confirmer
 	patterns []*regexp.Regexp
-	checks   []Check
+	// anchors[i] is the quick test of patterns[i] when it is anchored at
+	// the start of the text, or nil.
+	anchors []*anchorFilter
+	checks  []Check
 }
 
 // keywordSet is an automaton over the keywords of some rules, and for each
@@ -77,6 +80,7 @@ func Compile(rules []*Rule) (*Program, error) {
 		anomalyRules: make(map[parsers.AnomalyCode][]int32),
 		confirm:      make([]Confirmer, len(rules)),
 		patterns:     make([]*regexp.Regexp, len(rules)),
+		anchors:      make([]*anchorFilter, len(rules)),
 		checks:       make([]Check, len(rules)),
 	}
 	seen := make(map[string]string, len(rules))
@@ -95,6 +99,7 @@ func Compile(rules []*Rule) (*Program, error) {
 				return nil, fmt.Errorf("%s: rule %s: invalid pattern: %v", r.Source, r.ID, err)
 			}
 			p.patterns[i] = re
+			p.anchors[i] = newAnchorFilter(r.Pattern)
 		}
 		switch {
 		case r.Check != "":
@@ -240,8 +245,14 @@ func (p *Program) Matches(i int32, in *Input) bool {
 	if c := p.confirm[i]; c != nil && !c(in) {
 		return false
 	}
-	if re := p.patterns[i]; re != nil && !re.MatchString(in.View(p.rules[i].View)) {
-		return false
+	if re := p.patterns[i]; re != nil {
+		view := in.View(p.rules[i].View)
+		if f := p.anchors[i]; f != nil && !f.mayMatch(view) {
+			return false
+		}
+		if !re.MatchString(view) {
+			return false
+		}
 	}
 	return true
 }
