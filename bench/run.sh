@@ -57,8 +57,8 @@ run -test.bench 'BenchmarkEngineNew' -test.benchtime 20x -test.count "$count" | 
 # Each replay size runs in its own process, so that VmHWM, the peak resident
 # set of the process, belongs to that size alone.
 echo "== replay"
-run -test.bench 'BenchmarkReplay/requests=10000$' -test.benchtime 1x | tee "$out/replay.txt"
-run -test.bench 'BenchmarkReplay/requests=100000$' -test.benchtime 1x | tee -a "$out/replay.txt"
+run -test.bench '^BenchmarkReplay$/requests=10000$' -test.benchtime 1x | tee "$out/replay.txt"
+run -test.bench '^BenchmarkReplay$/requests=100000$' -test.benchtime 1x | tee -a "$out/replay.txt"
 # The replay command itself, in a child process whose CPU time and peak
 # resident set the benchmark reads.
 run -test.bench 'BenchmarkReplayCommand' -test.benchtime 1x -test.count 3 | tee "$out/replay-command.txt"
