@@ -107,6 +107,9 @@ func TestParseJSONAnomalies(t *testing.T) {
 		{"number after a number", `12 34`, false, []AnomalyCode{AnomalyTrailingData}, "data after the JSON value"},
 		{"document after literals only", `[true,null]{}`, false, []AnomalyCode{AnomalyTrailingData}, "second JSON document"},
 		{"document after escaped strings only", `["\u0041"]{}`, false, []AnomalyCode{AnomalyTrailingData}, "second JSON document"},
+		{"unclosed string of 32 bytes", `"` + strings.Repeat("0", 32), false, []AnomalyCode{AnomalyMalformedJSON}, "invalid JSON"},
+		{"unclosed string of 64 bytes", `"` + strings.Repeat("é", 32), false, []AnomalyCode{AnomalyMalformedJSON}, "invalid JSON"},
+		{"unclosed escaped string of 32 bytes", `"\u0041` + strings.Repeat("0", 26), false, []AnomalyCode{AnomalyMalformedJSON}, "invalid JSON"},
 		{"truncated", `{"a":`, false, []AnomalyCode{AnomalyMalformedJSON}, "invalid JSON at offset"},
 		{"undefined literal", `{"a":undefined}`, false, []AnomalyCode{AnomalyMalformedJSON}, "invalid JSON"},
 		{"raw NUL byte", "{\"a\":\"x\x00\"}", true, []AnomalyCode{AnomalyNulByte}, "NUL"},
@@ -220,13 +223,22 @@ func TestPathString(t *testing.T) {
 	}
 }
 
-// sonicAccepts is the validity check that ParseJSON replaces: sonic's
-// preorder walk succeeds and sonic.ValidString accepts the whole text. It
-// checks a copy followed by a space, which JSON ignores, because sonic reads
-// a literal past the end of its input: "fal" cut from "false" passes.
+// sonicAccepts is the validity check that ParseJSON replaced: sonic's
+// preorder walk succeeds and sonic.ValidString accepts the whole text. The
+// one difference is kept here: sonic accepts a top-level string without its
+// closing quote when its content is a multiple of 32 bytes long, and
+// ParseJSON does not. text must be the memory ParseJSON reads, because
+// sonic reads literals past the end of its input ("fal" cut from "false"
+// passes).
 func sonicAccepts(text string) bool {
-	text += " "
-	return ast.Preorder(text, noopVisitor{}, &onlyNumber) == nil && sonic.ValidString(text)
+	if ast.Preorder(text, noopVisitor{}, &onlyNumber) != nil || !sonic.ValidString(text) {
+		return false
+	}
+	if t := trimJSONSpace(text); strings.HasPrefix(t, `"`) {
+		_, closed := scanJSONString(t, 0)
+		return closed
+	}
+	return true
 }
 
 type noopVisitor struct{}
@@ -277,9 +289,10 @@ func randomJSON(r *rand.Rand, b *strings.Builder, depth int) {
 	}
 }
 
-// The end-of-value check must accept and reject exactly what a second pass
-// of sonic.ValidString did, on valid documents, documents followed by data,
-// documents cut short and documents with a byte inserted.
+// The end-of-value check must accept and reject what a second pass of
+// sonic.ValidString did, apart from the unclosed string that sonicAccepts
+// describes, on valid documents, documents followed by data, documents cut
+// short and documents with a byte inserted.
 func TestParseJSONValidityMatchesSonic(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	suffixes := []string{"", " ", "\n\t", "{}", "[1]", "x", `"s"`, "1", "}", "]", ",1", " //c", `"`}
@@ -298,9 +311,10 @@ func TestParseJSONValidityMatchesSonic(t *testing.T) {
 			const inserts = ` {}[]",:1a\`
 			text = text[:i] + string(inserts[r.IntN(len(inserts))]) + text[i:]
 		}
-		want := sonicAccepts(text)
+		body := []byte(text)
+		want := sonicAccepts(bytesToString(body))
 		var d Document
-		got := ParseJSON(&d, LocationBody, nil, []byte(text))
+		got := ParseJSON(&d, LocationBody, nil, body)
 		require.Equal(t, want, got, "text %q", text)
 		checked++
 		if !want {
