@@ -349,18 +349,20 @@ type memoTable struct {
 }
 
 const (
-	memoSlots    = 1024 // a power of two, at most 1<<16
-	memoMaxBytes = 64   // longer texts seldom repeat and cost more to compare
+	memoSlotBits = 10
+	memoSlots    = 1 << memoSlotBits // at most 1<<16, the range of memoTable.used
+	memoMaxBytes = 64                // longer texts seldom repeat and cost more to compare
 	memoAfter    = 64
 )
 
 // memoSlot hashes the length and three bytes of text, which is not empty.
-// Reading the whole text would cost about as much as scanning it.
+// Reading the whole text would cost about as much as scanning it. The
+// multiplication spreads every input bit into the top bits, which pick the
+// slot.
 func memoSlot(text string) int {
 	n := len(text)
-	h := uint(n)*0x9e3779b1 ^ uint(text[0])<<3 ^ uint(text[n/2])<<11 ^ uint(text[n-1])<<17
-	h ^= h >> 13
-	return int(h & (memoSlots - 1))
+	x := uint64(n) | uint64(text[0])<<16 | uint64(text[n/2])<<24 | uint64(text[n-1])<<32
+	return int(x * 0x9e3779b97f4a7c15 >> (64 - memoSlotBits))
 }
 
 // contains reports whether text is remembered as clean.
