@@ -232,3 +232,10 @@ func TestChecks(t *testing.T) {
 	assert.False(t, checkPrototypePollutionKey(key("prototype")), "prototype alone is an ordinary key")
 	assert.False(t, checkPrototypePollutionKey(key("constructor")))
 }
+
+func TestTrimProsePunctuationMatchesTrim(t *testing.T) {
+	const cutset = ".,:!?()*`'\"\n\t"
+	for _, w := range []string{"", "word", "(word)", "\"it's\",", "...", "a.b", "`x`\t", "é!", "!!é!!", "-x-", "*\n"} {
+		assert.Equal(t, strings.Trim(w, cutset), trimProsePunctuation(w), "%q", w)
+	}
+}

@@ -127,11 +127,30 @@ func isProse(s string) bool {
 	for rest := s; rest != "" && words < 5; {
 		var w string
 		w, rest, _ = strings.Cut(rest, " ")
-		if len(w) >= 2 && isLetters(strings.Trim(w, ".,:!?()*`'\"\n\t")) {
+		if len(w) >= 2 && isLetters(trimProsePunctuation(w)) {
 			words++
 		}
 	}
 	return words >= 5
+}
+
+// prosePunctuation marks the bytes that isProse trims from the ends of a
+// word. A table, because strings.Trim builds its set again on every call.
+var prosePunctuation = func() (set [256]bool) {
+	for _, c := range []byte(".,:!?()*`'\"\n\t") {
+		set[c] = true
+	}
+	return set
+}()
+
+func trimProsePunctuation(w string) string {
+	for w != "" && prosePunctuation[w[0]] {
+		w = w[1:]
+	}
+	for w != "" && prosePunctuation[w[len(w)-1]] {
+		w = w[:len(w)-1]
+	}
+	return w
 }
 
 func isLetters(s string) bool {
@@ -164,7 +183,11 @@ func nextCommandPosition(s string, i int, prose bool) (pos int, afterSeparator, 
 		}
 	}
 	for ; i < len(s); i++ {
-		switch c := s[i]; {
+		c := s[i]
+		if !commandOpeners[c] {
+			continue // most bytes, so one table load decides
+		}
+		switch {
 		case c == '`' && prose:
 		case isSeparator(c):
 			return skipSeparators(s, i+1), true, true
@@ -174,6 +197,15 @@ func nextCommandPosition(s string, i int, prose bool) (pos int, afterSeparator, 
 	}
 	return 0, false, false
 }
+
+// commandOpeners marks the separators and '$', the bytes at which
+// nextCommandPosition looks closer.
+var commandOpeners = func() (set [256]bool) {
+	for c := range 256 {
+		set[c] = isSeparator(byte(c)) || c == '$'
+	}
+	return set
+}()
 
 func isSeparator(c byte) bool {
 	return c == ';' || c == '|' || c == '&' || c == '\n' || c == '\r' || c == '`'
