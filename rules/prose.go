@@ -167,6 +167,16 @@ func unionSelectAt(lower string, end int) bool {
 // strongSQLWord reports whether word, which starts at i, opens one of the
 // word pairs of isPlainProse or is the word XOR.
 func strongSQLWord(lower string, i int, word string) bool {
+	// Most words fail on their length or first letter, before the switch
+	// compares strings.
+	if len(word) < len("xor") || len(word) > len("procedure") {
+		return false
+	}
+	switch word[0] {
+	case 'o', 'g', 'p', 'i', 'e', 'x':
+	default:
+		return false
+	}
 	switch word {
 	case "order", "group":
 		return followedBy(lower, i, word, "by")
