@@ -18,6 +18,9 @@ import (
 type anchorFilter struct {
 	skip     [256]bool // the bytes of C
 	prefixes []string  // a match of R starts with one of these
+	// byFirst lists prefixes by their first byte, so that a text is
+	// compared only with the prefixes that start with its byte.
+	byFirst [256][]string
 }
 
 // Limits of the prefix extraction: prefixes are cut to anchorPrefixBytes,
@@ -35,8 +38,11 @@ func (f *anchorFilter) mayMatch(text string) bool {
 	for i < len(text) && f.skip[text[i]] {
 		i++
 	}
+	if i == len(text) {
+		return false // no prefix is empty
+	}
 	rest := text[i:]
-	for _, p := range f.prefixes {
+	for _, p := range f.byFirst[rest[0]] {
 		if strings.HasPrefix(rest, p) {
 			return true
 		}
@@ -75,6 +81,9 @@ func newAnchorFilter(pattern string) *anchorFilter {
 		}
 	}
 	f.prefixes = prefixes
+	for _, p := range prefixes {
+		f.byFirst[p[0]] = append(f.byFirst[p[0]], p)
+	}
 	return f
 }
 
