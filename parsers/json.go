@@ -49,7 +49,9 @@ func ParseJSON(doc *Document, loc Location, prefix Path, body []byte) bool {
 	v := &doc.json
 	v.reset(doc, loc, prefix, text)
 	err := ast.Preorder(text, v, &onlyNumber)
-	if err == nil && v.endsDocument() {
+	ended := err == nil && v.endsDocument()
+	v.text = "" // the document is pooled: keep no reference to the body
+	if ended {
 		return true
 	}
 	if err == errStop {

@@ -324,3 +324,13 @@ func TestParseJSONValidityMatchesSonic(t *testing.T) {
 	assert.Greater(t, rejected, checked/10, "too few invalid texts to compare")
 	assert.Greater(t, checked-rejected, checked/10, "too few valid texts to compare")
 }
+
+// Documents are pooled, so after a parse the visitor must not keep the body
+// it read.
+func TestParseJSONKeepsNoBodyReference(t *testing.T) {
+	var d Document
+	require.True(t, ParseJSON(&d, LocationBody, nil, []byte(`{"a":"b"}`)))
+	assert.Empty(t, d.json.text)
+	require.False(t, ParseJSON(&d, LocationBody, nil, []byte(`{"a":"b"}{}`)))
+	assert.Empty(t, d.json.text)
+}
