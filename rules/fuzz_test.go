@@ -2,6 +2,7 @@ package rules
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -44,6 +45,31 @@ func FuzzParseRuleFile(f *testing.F) {
 		field := keyField("k", src)
 		for _, i := range candidates {
 			_ = program.Matches(i, &Input{Field: &field, Raw: src, Decoded: src, Lower: src, RawLower: src, Folded: src})
+		}
+	})
+}
+
+// FuzzAnchorFilter checks that the quick test of an anchored pattern never
+// rejects a text that the pattern matches, whatever the pattern, because a
+// custom rule file may hold any RE2 pattern.
+func FuzzAnchorFilter(f *testing.F) {
+	f.Add(`^[\s)'"]*(or|and)\s+\(*\s*[\w'"@.]+\s*=`, `' or 'x'='x`)
+	f.Add(`^[\s]*\(+\s*select\b.+\bfrom\b`, ` ((select a from b`)
+	f.Add(`^(ab|a)c?d`, `ad`)
+	f.Add(`^x{2,}y`, `xxy`)
+	f.Add(`^[a-c]*(?:ca|b)`, `aacab`)
+	f.Fuzz(func(t *testing.T, pattern, text string) {
+		// Most generated patterns do not start with ^, so each is also
+		// tried anchored.
+		for _, p := range []string{pattern, "^" + pattern, `^\s*` + pattern} {
+			re, err := regexp.Compile(p)
+			if err != nil {
+				continue
+			}
+			filter := newAnchorFilter(p)
+			if filter != nil && re.MatchString(text) && !filter.mayMatch(text) {
+				t.Fatalf("filter of %q rejects %q, which matches", p, text)
+			}
 		}
 	})
 }
