@@ -326,13 +326,14 @@ func (e *Engine) inspectField(st *state, f *parsers.Field) {
 }
 
 // cleanMemo remembers the keys, or the values, of the current request that
-// matched no keyword and needed no anomaly. A key that every record of an
-// array repeats, or a value such as a status or a currency, is then scanned
-// once. Whether a text matches depends on the text alone, because the
-// candidates come from the key or the value automaton before any rule looks
-// at the location. The memo starts after the first memoAfter lookups of a
-// request: a small body repeats little and would only pay for them. Its
-// table is allocated then, once per pooled state.
+// matched no keyword and needed no anomaly, so that a key repeated by every
+// record of an array, or a status or a currency, is scanned once. This is
+// sound because the candidates depend on the text alone: no rule looks at
+// the location before the keyword automaton has found one, and nothing is
+// remembered while a rule without keywords runs on every field.
+//
+// The memo starts after memoAfter lookups, because a small body repeats
+// little. Its table is allocated then, once per pooled state.
 type cleanMemo struct {
 	lookups int // since the last reset
 	table   *memoTable

@@ -374,7 +374,7 @@ func decodeOverlongUTF8(dst, src []byte) []byte {
 }
 
 // appendLower appends src in lower case. ASCII is lowered eight bytes at a
-// time; other runes go through Unicode case mapping.
+// time, and other runes go through Unicode case mapping.
 func appendLower(dst, src []byte) []byte {
 	if !isASCII(src) {
 		return append(dst, bytes.ToLower(src)...)

@@ -417,9 +417,9 @@ func (r *reader) readJSONBody(body []byte) {
 }
 
 // mayNameQuery reports whether data can contain a member named "query": it
-// contains the word in any case, or an escaped character (\u0071uery) and
-// "uery" or "UERY". The search for 'q' and 'Q' runs at memchr speed, which
-// matters because every JSON body off the endpoints goes through it.
+// contains the word in any case, or an escape (\u0071uery) and "uery" or
+// "UERY". Every JSON body off the endpoints goes through it, so it looks for
+// the rare letters 'q' and 'Q' with IndexByte.
 func mayNameQuery(data []byte) bool {
 	for _, q := range []byte("qQ") {
 		for rest := data; ; {

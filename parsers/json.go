@@ -388,12 +388,10 @@ func (v *jsonVisitor) track(token string, quote int) {
 }
 
 // endsDocument reports whether nothing but white space follows the value
-// that sonic parsed. ast.Preorder stops after the first value and accepts
-// trailing data such as "{}{}", so this check replaces a second pass
-// with sonic.ValidString. It resumes from the last token whose end is known
-// and skips to the close of the containers open there. When no such token
-// exists (every string escaped, or only literals), it falls back to the
-// full validation.
+// that sonic parsed, which ast.Preorder does not check ("{}{}" passes). It
+// skips from the end of the last tracked token to the close of the
+// containers open there, and falls back to sonic.ValidString when no token
+// was tracked (every string escaped, or only literals).
 func (v *jsonVisitor) endsDocument() bool {
 	if v.lastEnd < 0 {
 		if !sonic.ValidString(v.text) {

@@ -5,21 +5,17 @@ import (
 	"strings"
 )
 
-// anchorFilter rejects, without running the regexp, a text that a pattern
-// anchored at the start of the text cannot match. Such a pattern has the
-// form ^C*R: optional bytes of a class C, then R, and every match of R
-// starts with one of a few short strings. A text can match only if one of
-// those strings follows its leading run of C bytes.
-//
-// Go's backtracker clears a bit per instruction and text byte before each
-// run, so an anchored pattern that fails at once still costs time in
-// proportion to the text. On review text the filter turns that into a
-// byte comparison.
+// anchorFilter is a quick test of a pattern of the form ^C*R: optional
+// bytes of a class C, then R, whose every match starts with one of a few
+// short strings. A text can match only if one of them follows its leading
+// run of C bytes, so the filter rejects most texts without the regexp.
+// That saves more than the match: Go's backtracker clears a bit per
+// instruction and text byte before each run.
 type anchorFilter struct {
-	skip     [256]bool // the bytes of C
-	prefixes []string  // a match of R starts with one of these
-	// byFirst lists prefixes by their first byte, so that a text is
-	// compared only with the prefixes that start with its byte.
+	skip [256]bool // the bytes of C
+	// byFirst lists the strings that a match of R starts with by their
+	// first byte, so that a text is compared only with those that share its
+	// first byte.
 	byFirst [256][]string
 }
 
@@ -31,8 +27,8 @@ const (
 	anchorMaxPrefixes = 64
 )
 
-// mayMatch reports whether the pattern can match text. False is certain;
-// true means the regexp has to run.
+// mayMatch reports whether the pattern can match text. False is certain,
+// while true means the regexp has to run.
 func (f *anchorFilter) mayMatch(text string) bool {
 	i := 0
 	for i < len(text) && f.skip[text[i]] {
@@ -53,7 +49,7 @@ func (f *anchorFilter) mayMatch(text string) bool {
 // newAnchorFilter returns the filter of pattern, or nil when the pattern
 // does not have the form ^C*R with a usable set of prefixes for R.
 func newAnchorFilter(pattern string) *anchorFilter {
-	re, err := syntax.Parse(pattern, syntax.Perl)
+	re, err := syntax.Parse(pattern, syntax.Perl) // the flags of regexp.Compile
 	if err != nil {
 		return nil
 	}
@@ -61,6 +57,7 @@ func newAnchorFilter(pattern string) *anchorFilter {
 	if re.Op != syntax.OpConcat || len(re.Sub) < 2 || re.Sub[0].Op != syntax.OpBeginText {
 		return nil
 	}
+
 	f := &anchorFilter{}
 	rest := re.Sub[1:]
 	if star := rest[0]; star.Op == syntax.OpStar && star.Sub[0].Op == syntax.OpCharClass {
@@ -69,6 +66,7 @@ func newAnchorFilter(pattern string) *anchorFilter {
 		}
 		rest = rest[1:]
 	}
+
 	prefixes, ok := concatPrefixes(rest)
 	if !ok || len(prefixes) == 0 {
 		return nil
@@ -80,7 +78,6 @@ func newAnchorFilter(pattern string) *anchorFilter {
 			return nil
 		}
 	}
-	f.prefixes = prefixes
 	for _, p := range prefixes {
 		f.byFirst[p[0]] = append(f.byFirst[p[0]], p)
 	}

@@ -10,8 +10,7 @@ import (
 
 // Program is a compiled rule set: automata over the keywords of the rules,
 // one for keys and one for values, and per rule its confirmer, pattern or
-// check. It is immutable and
-// safe for concurrent use.
+// check. It is immutable and safe for concurrent use.
 type Program struct {
 	rules []*Rule
 	// keys and values match the keywords of the rules that target keys and

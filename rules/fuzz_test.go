@@ -51,7 +51,7 @@ func FuzzParseRuleFile(f *testing.F) {
 
 // FuzzAnchorFilter checks that the quick test of an anchored pattern never
 // rejects a text that the pattern matches, whatever the pattern, because a
-// custom rule file may hold any RE2 pattern.
+// custom rule file may contain any RE2 pattern.
 func FuzzAnchorFilter(f *testing.F) {
 	f.Add(`^[\s)'"]*(or|and)\s+\(*\s*[\w'"@.]+\s*=`, `' or 'x'='x`)
 	f.Add(`^[\s]*\(+\s*select\b.+\bfrom\b`, ` ((select a from b`)

@@ -135,7 +135,7 @@ func isProse(s string) bool {
 }
 
 // prosePunctuation marks the bytes that isProse trims from the ends of a
-// word. A table, because strings.Trim builds its set again on every call.
+// word. It is a table because strings.Trim builds its set on every call.
 var prosePunctuation = func() (set [256]bool) {
 	for _, c := range []byte(".,:!?()*`'\"\n\t") {
 		set[c] = true
