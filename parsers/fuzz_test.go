@@ -2,6 +2,7 @@ package parsers
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 	"unicode/utf8"
 )
@@ -50,9 +51,22 @@ func FuzzParseJSON(f *testing.F) {
 			!d.HasAnomaly(AnomalyJSONComment) && !d.HasAnomaly(AnomalyDepthLimit) && !d.HasAnomaly(AnomalyFieldLimit) {
 			t.Fatalf("parse failed without saying why: %v", d.Anomalies)
 		}
-		if !d.HasAnomaly(AnomalyDepthLimit) && !d.HasAnomaly(AnomalyFieldLimit) {
-			if want := sonicAccepts(bytesToString(bytes.TrimPrefix(body, byteOrderMark))); ok != want {
-				t.Fatalf("parse returned %v, sonic's full validation %v", ok, want)
+		text := bytesToString(bytes.TrimPrefix(body, byteOrderMark))
+		want := sonicAccepts(text)
+		if !d.HasAnomaly(AnomalyDepthLimit) && !d.HasAnomaly(AnomalyFieldLimit) && ok != want {
+			t.Fatalf("parse returned %v, sonic's full validation %v", ok, want)
+		}
+		if want {
+			// Without limits, the fields must be sonic's, in the same order.
+			var full Document
+			full.Reset(Limits{})
+			ParseJSON(&full, LocationBody, nil, body)
+			fields, err := sonicFields(text)
+			if err != nil {
+				t.Fatalf("sonic's walk failed after accepting: %v", err)
+			}
+			if got := fieldStrings(&full); !slices.Equal(got, fields) {
+				t.Fatalf("fields differ from sonic's:\n got %q\nwant %q", got, fields)
 			}
 		}
 		var again Document

@@ -2,20 +2,16 @@ package parsers
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 	"unsafe"
-
-	"github.com/bytedance/sonic"
-	"github.com/bytedance/sonic/ast"
 )
 
 var byteOrderMark = []byte{0xEF, 0xBB, 0xBF}
 
-// errStop ends a sonic traversal early, after the visitor has recorded why.
+// errStop ends walkJSON early, after the visitor has recorded why.
 var errStop = errors.New("parsers: traversal stopped")
 
 // ParseJSON adds the keys and scalar values of the JSON document in body to
@@ -42,174 +38,46 @@ func ParseJSON(doc *Document, loc Location, prefix Path, body []byte) bool {
 	}
 	checkSurrogates(doc, loc, prefix, body)
 
-	text := bytesToString(body)
 	// The visitor lives in the document so that its stacks are reused from
 	// one request to the next. A JSON part of a multipart body is parsed
 	// while no other JSON parse is running, so one visitor is enough.
 	v := &doc.json
-	v.reset(doc, loc, prefix, text)
-	err := ast.Preorder(text, v, &onlyNumber)
-	ended := err == nil && v.endsDocument()
-	v.text = "" // the document is pooled: keep no reference to the body
-	if ended {
+	v.reset(doc, loc, prefix)
+	pos, err := walkJSON(body, v)
+	v.release()
+	if err == nil {
 		return true
 	}
-	if err == errStop {
-		// The visitor already recorded the limit that stopped it. The rest of
-		// the body is scanned raw so that nothing goes uninspected.
-		doc.AddField(loc, KindRaw, prefix, text)
-		return false
+	text := bytesToString(body)
+	if err != errStop {
+		diagnoseJSON(doc, loc, prefix, text, pos, err == errTrailing)
 	}
-	diagnoseJSON(doc, loc, prefix, text)
+	// A limit stopped the walk, and the visitor recorded it, or the body is
+	// not JSON. The whole body is scanned raw so that nothing goes
+	// uninspected.
 	doc.AddField(loc, KindRaw, prefix, text)
 	return false
 }
 
-// diagnoseJSON reports why text is not one valid JSON document: trailing data,
-// a second document, a comment, or another syntax error with its offset.
-func diagnoseJSON(doc *Document, loc Location, prefix Path, text string) {
-	end, errPos := scanJSONValue(text)
-	if errPos < 0 {
-		rest := trimJSONSpace(text[end:])
-		switch {
-		case rest == "":
-			// The scanner accepted what sonic rejected, such as a control
-			// character inside a string.
-			doc.AddAnomaly(AnomalyMalformedJSON, loc, prefix, "invalid JSON")
-		case strings.HasPrefix(rest, "//") || strings.HasPrefix(rest, "/*"):
-			doc.AddAnomaly(AnomalyJSONComment, loc, prefix, "comment after the JSON value at offset "+strconv.Itoa(end))
-		case rest[0] == '{' || rest[0] == '[':
-			doc.AddAnomaly(AnomalyTrailingData, loc, prefix, "second JSON document at offset "+strconv.Itoa(end))
-		default:
-			doc.AddAnomaly(AnomalyTrailingData, loc, prefix, "data after the JSON value at offset "+strconv.Itoa(end))
-		}
-		return
+// diagnoseJSON reports why text is not one valid JSON document, from the
+// offset at which walkJSON stopped: a comment, a second document, other data
+// after the value, or another syntax error.
+func diagnoseJSON(doc *Document, loc Location, prefix Path, text string, pos int, trailing bool) {
+	rest := text[pos:]
+	comment := strings.HasPrefix(rest, "//") || strings.HasPrefix(rest, "/*")
+	at := strconv.Itoa(pos)
+	switch {
+	case trailing && comment:
+		doc.AddAnomaly(AnomalyJSONComment, loc, prefix, "comment after the JSON value at offset "+at)
+	case trailing && (rest[0] == '{' || rest[0] == '['):
+		doc.AddAnomaly(AnomalyTrailingData, loc, prefix, "second JSON document at offset "+at)
+	case trailing:
+		doc.AddAnomaly(AnomalyTrailingData, loc, prefix, "data after the JSON value at offset "+at)
+	case comment:
+		doc.AddAnomaly(AnomalyJSONComment, loc, prefix, "comment in JSON at offset "+at)
+	default:
+		doc.AddAnomaly(AnomalyMalformedJSON, loc, prefix, "invalid JSON at offset "+at)
 	}
-	if strings.HasPrefix(text[errPos:], "//") || strings.HasPrefix(text[errPos:], "/*") {
-		doc.AddAnomaly(AnomalyJSONComment, loc, prefix, "comment in JSON at offset "+strconv.Itoa(errPos))
-		return
-	}
-	doc.AddAnomaly(AnomalyMalformedJSON, loc, prefix, "invalid JSON at offset "+strconv.Itoa(errPos))
-}
-
-// scanJSONValue finds the end of the first JSON value in text without
-// recursion, so that any nesting depth costs constant stack. It returns the
-// offset after the value and -1, or the offset of the first syntax error.
-func scanJSONValue(text string) (end, errPos int) {
-	var stack []byte // open containers: '{' or '['
-	i := len(text) - len(trimJSONSpace(text))
-	expectValue := true
-	for {
-		i += len(text[i:]) - len(trimJSONSpace(text[i:]))
-		if i >= len(text) {
-			return i, i
-		}
-		c := text[i]
-		if expectValue {
-			switch {
-			case c == '{' || c == '[':
-				stack = append(stack, c)
-				i++
-				j := i + len(text[i:]) - len(trimJSONSpace(text[i:]))
-				if j < len(text) && (c == '{' && text[j] == '}' || c == '[' && text[j] == ']') {
-					stack = stack[:len(stack)-1]
-					i = j + 1
-					expectValue = false
-					break
-				}
-				if c == '{' {
-					var ok bool
-					if i, ok = scanJSONKey(text, j); !ok {
-						return 0, i
-					}
-				}
-				continue
-			case c == '"':
-				j, ok := scanJSONString(text, i)
-				if !ok {
-					return 0, j
-				}
-				i = j
-			case c == '-' || '0' <= c && c <= '9':
-				i++
-				for i < len(text) && strings.IndexByte("0123456789+-.eE", text[i]) >= 0 {
-					i++
-				}
-			case strings.HasPrefix(text[i:], "true"):
-				i += 4
-			case strings.HasPrefix(text[i:], "false"):
-				i += 5
-			case strings.HasPrefix(text[i:], "null"):
-				i += 4
-			default:
-				return 0, i
-			}
-			expectValue = false
-		}
-		if len(stack) == 0 {
-			return i, -1
-		}
-		i += len(text[i:]) - len(trimJSONSpace(text[i:]))
-		if i >= len(text) {
-			return 0, i
-		}
-		top := stack[len(stack)-1]
-		switch c = text[i]; {
-		case c == ',' && top == '[':
-			i++
-			expectValue = true
-		case c == ',' && top == '{':
-			j := i + 1
-			j += len(text[j:]) - len(trimJSONSpace(text[j:]))
-			var ok bool
-			if i, ok = scanJSONKey(text, j); !ok {
-				return 0, i
-			}
-			expectValue = true
-		case c == ']' && top == '[' || c == '}' && top == '{':
-			stack = stack[:len(stack)-1]
-			i++
-		default:
-			return 0, i
-		}
-	}
-}
-
-// scanJSONKey scans `"key" :` starting at i and returns the offset after the
-// colon, or the offset of the error.
-func scanJSONKey(text string, i int) (int, bool) {
-	if i >= len(text) || text[i] != '"' {
-		return i, false
-	}
-	j, ok := scanJSONString(text, i)
-	if !ok {
-		return j, false
-	}
-	j += len(text[j:]) - len(trimJSONSpace(text[j:]))
-	if j >= len(text) || text[j] != ':' {
-		return j, false
-	}
-	return j + 1, true
-}
-
-// scanJSONString returns the offset after the string that starts at text[i].
-func scanJSONString(text string, i int) (int, bool) {
-	for j := i + 1; j < len(text); j++ {
-		switch text[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1, true
-		}
-	}
-	return len(text), false
-}
-
-func trimJSONSpace(s string) string {
-	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t' || s[0] == '\n' || s[0] == '\r') {
-		s = s[1:]
-	}
-	return s
 }
 
 // checkSurrogates reports \u escapes of UTF-16 surrogates that do not form a
@@ -290,17 +158,9 @@ func bytesToString(b []byte) string {
 	return unsafe.String(&b[0], len(b))
 }
 
-// onlyNumber makes sonic hand numbers over as text, which keeps their exact
-// spelling and never fails on a number out of float64 range. It is read-only.
-var onlyNumber = ast.VisitorOptions{OnlyNumber: true}
-
 // reset prepares the visitor for a document, keeping its slices' memory.
-func (v *jsonVisitor) reset(doc *Document, loc Location, prefix Path, text string) {
+func (v *jsonVisitor) reset(doc *Document, loc Location, prefix Path) {
 	v.doc = doc
-	v.text = text
-	v.lastEnd = -1
-	v.lastDepth = 0
-	v.lastQuoted = false
 	v.loc = loc
 	v.path = append(v.path[:0], prefix...)
 	v.base = len(prefix)
@@ -310,7 +170,16 @@ func (v *jsonVisitor) reset(doc *Document, loc Location, prefix Path, text strin
 	v.keys = v.keys[:0]
 }
 
-// jsonVisitor receives sonic's preorder callbacks and turns them into fields.
+// release drops the visitor's references to the body and the document,
+// which is pooled: the path and the key stack hold substrings of the body.
+func (v *jsonVisitor) release() {
+	clear(v.path[:cap(v.path)])
+	clear(v.keys[:cap(v.keys)])
+	clear(v.frames[:cap(v.frames)])
+	v.doc = nil
+}
+
+// jsonVisitor receives the tokens of walkJSON and turns them into fields.
 type jsonVisitor struct {
 	doc  *Document
 	loc  Location
@@ -322,14 +191,8 @@ type jsonVisitor struct {
 	// keys holds the keys of every open object, for duplicate detection.
 	keys []string
 
-	// text is the document. lastEnd is the offset after the last key, string
-	// or number that sonic handed over as a substring of text, or -1, and
-	// lastDepth the number of containers open around it. endsDocument uses
-	// them to find the end of the value.
-	text       string
-	lastEnd    int
-	lastDepth  int
-	lastQuoted bool // the last token is a key or string
+	// scratch is the buffer in which escaped strings are decoded.
+	scratch []byte
 }
 
 type jsonFrame struct {
@@ -371,85 +234,9 @@ func (v *jsonVisitor) scalar(kind Kind, value string) error {
 	return nil
 }
 
-// track records where token ends in the document when token is a substring
-// of it: every number, and every key or string without escapes, which sonic
-// hands over without copying. quote is 1 for a key or string, whose closing
-// quote follows it, and 0 for a number. A token that starts inside the
-// document's memory lies wholly inside it, because a copy is a separate
-// allocation. An offset below zero wraps around to a large one.
-func (v *jsonVisitor) track(token string, quote int) {
-	off := uintptr(unsafe.Pointer(unsafe.StringData(token))) - uintptr(unsafe.Pointer(unsafe.StringData(v.text)))
-	if off >= uintptr(len(v.text)) || len(token) == 0 {
-		return
-	}
-	v.lastEnd = int(off) + len(token) + quote
-	v.lastDepth = len(v.frames)
-	v.lastQuoted = quote == 1
-}
-
-// endsDocument reports whether nothing but white space follows the value
-// that sonic parsed, which ast.Preorder does not check ("{}{}" passes). It
-// skips from the end of the last tracked token to the close of the
-// containers open there, and falls back to sonic.ValidString when no token
-// was tracked (every string escaped, or only literals).
-func (v *jsonVisitor) endsDocument() bool {
-	if v.lastEnd < 0 {
-		if !sonic.ValidString(v.text) {
-			return false
-		}
-		// A top-level string whose escapes made sonic copy it.
-		if t := trimJSONSpace(v.text); strings.HasPrefix(t, `"`) {
-			_, closed := scanJSONString(t, 0)
-			return closed
-		}
-		return true
-	}
-	if v.lastEnd > len(v.text) || v.lastQuoted && v.text[v.lastEnd-1] != '"' {
-		// The last string has no closing quote. sonic v1.15.5 accepts such a
-		// string at the top level when its content is a multiple of 32
-		// bytes long, and hands over the content without its last byte.
-		return false
-	}
-	text, i, depth := v.text, v.lastEnd, v.lastDepth
-	for ; depth > 0 && i < len(text); i++ {
-		switch text[i] {
-		case '"':
-			// Skip the string, escapes included. sonic has parsed it, so it
-			// has a closing quote.
-			for i++; i < len(text) && text[i] != '"'; i++ {
-				if text[i] == '\\' {
-					i++
-				}
-			}
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-		}
-	}
-	return depth == 0 && trimJSONSpace(text[i:]) == ""
-}
-
-func (v *jsonVisitor) OnNull() error { return v.scalar(KindNull, "null") }
-
-func (v *jsonVisitor) OnString(s string) error {
-	v.track(s, 1)
-	return v.scalar(KindString, s)
-}
-func (v *jsonVisitor) OnBool(b bool) error {
-	if b {
-		return v.scalar(KindBool, "true")
-	}
-	return v.scalar(KindBool, "false")
-}
-
-func (v *jsonVisitor) OnInt64(_ int64, n json.Number) error     { return v.number(string(n)) }
-func (v *jsonVisitor) OnFloat64(_ float64, n json.Number) error { return v.number(string(n)) }
-
 // number adds a number field, reporting and clipping one whose text is
 // longer than MaxNumberBytes.
 func (v *jsonVisitor) number(text string) error {
-	v.track(text, 0)
 	if max := v.doc.limits.MaxNumberBytes; max > 0 && len(text) > max {
 		v.beginValue()
 		v.doc.AddAnomaly(AnomalyValueLength, v.loc, v.path, "number of "+strconv.Itoa(len(text))+" characters, limit "+strconv.Itoa(max))
@@ -469,22 +256,17 @@ func (v *jsonVisitor) begin(isArray bool) error {
 	return nil
 }
 
-func (v *jsonVisitor) end() error {
+func (v *jsonVisitor) end() {
 	f := &v.frames[len(v.frames)-1]
 	v.keys = v.keys[:f.keyStart]
 	f.keySet = nil
 	v.frames = v.frames[:len(v.frames)-1]
 	v.endValue()
-	return nil
 }
 
-func (v *jsonVisitor) OnObjectBegin(int) error { return v.begin(false) }
-func (v *jsonVisitor) OnArrayBegin(int) error  { return v.begin(true) }
-func (v *jsonVisitor) OnObjectEnd() error      { return v.end() }
-func (v *jsonVisitor) OnArrayEnd() error       { return v.end() }
-
-func (v *jsonVisitor) OnObjectKey(key string) error {
-	v.track(key, 1)
+// key adds an object key and makes it the last segment of the path until
+// its value ends.
+func (v *jsonVisitor) key(key string) error {
 	v.path = append(v.path, KeySegment(key))
 	if v.isDuplicate(key) {
 		v.doc.AddAnomaly(AnomalyDuplicateKey, v.loc, v.path, "duplicate key "+strconv.Quote(key))

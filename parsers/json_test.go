@@ -223,22 +223,110 @@ func TestPathString(t *testing.T) {
 	}
 }
 
-// sonicAccepts is the validity check that ParseJSON replaced: sonic's
-// preorder walk succeeds and sonic.ValidString accepts the whole text. The
-// one difference is kept here: sonic accepts a top-level string without its
-// closing quote when its content is a multiple of 32 bytes long, and
-// ParseJSON does not. text must be the memory ParseJSON reads, because
-// sonic reads literals past the end of its input ("fal" cut from "false"
-// passes).
+// sonicAccepts is the validity check that ParseJSON used before it had a
+// parser of its own: sonic's preorder walk succeeds and sonic.ValidString
+// accepts the whole text. The one difference is kept here: sonic accepts a
+// top-level string without its closing quote when its content is a
+// multiple of 32 bytes long, and ParseJSON does not. text must be the memory
+// ParseJSON reads, because sonic reads literals past the end of its input
+// ("fal" cut from "false" passes).
 func sonicAccepts(text string) bool {
-	if ast.Preorder(text, noopVisitor{}, &onlyNumber) != nil || !sonic.ValidString(text) {
+	if ast.Preorder(text, noopVisitor{}, &sonicOnlyNumber) != nil || !sonic.ValidString(text) {
 		return false
 	}
-	if t := trimJSONSpace(text); strings.HasPrefix(t, `"`) {
-		_, closed := scanJSONString(t, 0)
-		return closed
+	if t := strings.TrimLeft(text, " \t\r\n"); strings.HasPrefix(t, `"`) {
+		return closesString(t)
 	}
 	return true
+}
+
+// closesString reports whether the string that starts with the quote at
+// t[0] has a closing quote.
+func closesString(t string) bool {
+	for i := 1; i < len(t); i++ {
+		switch t[i] {
+		case '\\':
+			i++
+		case '"':
+			return true
+		}
+	}
+	return false
+}
+
+// sonicOnlyNumber makes sonic hand numbers over as text.
+var sonicOnlyNumber = ast.VisitorOptions{OnlyNumber: true}
+
+// sonicFields walks text with sonic's preorder visitor and renders the
+// fields as fieldStrings does, in document order: the reference that
+// ParseJSON's own walk is compared with.
+func sonicFields(text string) ([]string, error) {
+	r := &recordingVisitor{out: []string{}}
+	err := ast.Preorder(text, r, &sonicOnlyNumber)
+	return r.out, err
+}
+
+// recordingVisitor keeps a path like the parser's and records each key and
+// scalar.
+type recordingVisitor struct {
+	path    Path
+	indexes []int // next index of each open container, -1 for an object
+	out     []string
+}
+
+func (r *recordingVisitor) scalar(kind Kind, value string) error {
+	r.enter()
+	r.out = append(r.out, kind.String()+" body:"+r.path.String()+"="+value)
+	r.leave()
+	return nil
+}
+
+// enter adds the index segment of a value in an array.
+func (r *recordingVisitor) enter() {
+	if n := len(r.indexes); n > 0 && r.indexes[n-1] >= 0 {
+		r.path = append(r.path, IndexSegment(r.indexes[n-1]))
+		r.indexes[n-1]++
+	}
+}
+
+// leave removes the segment of a value inside a container: its index or key.
+func (r *recordingVisitor) leave() {
+	if len(r.indexes) > 0 {
+		r.path = r.path[:len(r.path)-1]
+	}
+}
+
+func (r *recordingVisitor) open(index int) error {
+	r.enter()
+	r.indexes = append(r.indexes, index)
+	return nil
+}
+
+func (r *recordingVisitor) close() error {
+	r.indexes = r.indexes[:len(r.indexes)-1]
+	r.leave()
+	return nil
+}
+
+func (r *recordingVisitor) OnNull() error { return r.scalar(KindNull, "null") }
+func (r *recordingVisitor) OnBool(b bool) error {
+	return r.scalar(KindBool, strconv.FormatBool(b))
+}
+func (r *recordingVisitor) OnString(s string) error { return r.scalar(KindString, s) }
+func (r *recordingVisitor) OnInt64(_ int64, n json.Number) error {
+	return r.scalar(KindNumber, string(n))
+}
+func (r *recordingVisitor) OnFloat64(_ float64, n json.Number) error {
+	return r.scalar(KindNumber, string(n))
+}
+func (r *recordingVisitor) OnObjectBegin(int) error { return r.open(-1) }
+func (r *recordingVisitor) OnArrayBegin(int) error  { return r.open(0) }
+func (r *recordingVisitor) OnObjectEnd() error      { return r.close() }
+func (r *recordingVisitor) OnArrayEnd() error       { return r.close() }
+func (r *recordingVisitor) OnObjectKey(k string) error {
+	r.path = append(r.path, KeySegment(k))
+	r.out = append(r.out, KindKey.String()+" body:"+r.path.String()+"="+k)
+	return nil
 }
 
 type noopVisitor struct{}
@@ -257,7 +345,8 @@ func (noopVisitor) OnArrayEnd() error                    { return nil }
 // randomJSON writes a random valid JSON value of at most depth levels, with
 // escaped and plain strings, numbers, literals and empty containers.
 func randomJSON(r *rand.Rand, b *strings.Builder, depth int) {
-	samples := []string{`""`, `"a"`, `"x\"}"`, `"\u0041]"`, `"{[\\"`, `"caf\u00e9"`, `"] }"`}
+	samples := []string{`""`, `"a"`, `"x\"}"`, `"\u0041]"`, `"{[\\"`, `"caf\u00e9"`, `"] }"`,
+		`"\ud83d\ude00 \ud800x \udc00"`, `"\b\f\n\r\t\/"`, "\"tab\there\"", `"a long plain string of more than eight bytes"`}
 	switch n := r.IntN(8); {
 	case depth > 0 && n < 2:
 		b.WriteByte('{')
@@ -283,17 +372,18 @@ func randomJSON(r *rand.Rand, b *strings.Builder, depth int) {
 	case n < 6:
 		b.WriteString(strconv.Itoa(r.IntN(2000) - 1000))
 	case n < 7:
-		b.WriteString("-1.5e3")
+		b.WriteString([]string{"-1.5e3", "0", "-0.0", "1E+2", "2e-7", "123456789012345678901234567890"}[r.IntN(6)])
 	default:
 		b.WriteString([]string{"true", "false", "null"}[r.IntN(3)])
 	}
 }
 
-// The end-of-value check must accept and reject what a second pass of
-// sonic.ValidString did, apart from the unclosed string that sonicAccepts
-// describes, on valid documents, documents followed by data, documents cut
-// short and documents with a byte inserted.
-func TestParseJSONValidityMatchesSonic(t *testing.T) {
+// ParseJSON must accept and reject what sonic's walk and validation did,
+// apart from the unclosed string that sonicAccepts describes. The texts are
+// valid documents, documents followed by data, documents cut short and
+// documents with a byte inserted. From each text it accepts, ParseJSON must
+// read the same fields as sonic, in the same order.
+func TestParseJSONMatchesSonic(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	suffixes := []string{"", " ", "\n\t", "{}", "[1]", "x", `"s"`, "1", "}", "]", ",1", " //c", `"`}
 	checked, rejected := 0, 0
@@ -308,7 +398,7 @@ func TestParseJSONValidityMatchesSonic(t *testing.T) {
 			text = text[:r.IntN(len(text)+1)]
 		case 2:
 			i := r.IntN(len(text) + 1)
-			const inserts = ` {}[]",:1a\`
+			const inserts = ` {}[]",:1a\-.eE0+tfnu/`
 			text = text[:i] + string(inserts[r.IntN(len(inserts))]) + text[i:]
 		}
 		body := []byte(text)
@@ -316,6 +406,11 @@ func TestParseJSONValidityMatchesSonic(t *testing.T) {
 		var d Document
 		got := ParseJSON(&d, LocationBody, nil, body)
 		require.Equal(t, want, got, "text %q", text)
+		if want {
+			fields, err := sonicFields(text)
+			require.NoError(t, err)
+			require.Equal(t, fields, fieldStrings(&d), "text %q", text)
+		}
 		checked++
 		if !want {
 			rejected++
@@ -325,12 +420,19 @@ func TestParseJSONValidityMatchesSonic(t *testing.T) {
 	assert.Greater(t, checked-rejected, checked/10, "too few valid texts to compare")
 }
 
-// Documents are pooled, so after a parse the visitor must not keep the body
-// it read.
+// Documents are pooled, so after a parse the visitor must keep no
+// reference to the body it read.
 func TestParseJSONKeepsNoBodyReference(t *testing.T) {
-	var d Document
-	require.True(t, ParseJSON(&d, LocationBody, nil, []byte(`{"a":"b"}`)))
-	assert.Empty(t, d.json.text)
-	require.False(t, ParseJSON(&d, LocationBody, nil, []byte(`{"a":"b"}{}`)))
-	assert.Empty(t, d.json.text)
+	for _, body := range []string{`{"a":{"b":[{"c":"d"}]}}`, `{"a":{"b":"c"}}{}`, `{"a":{"b":`} {
+		var d Document
+		ParseJSON(&d, LocationBody, nil, []byte(body))
+		v := &d.json
+		assert.Nil(t, v.doc, body)
+		for _, s := range v.path[:cap(v.path)] {
+			assert.Equal(t, Segment{}, s, body)
+		}
+		for _, k := range v.keys[:cap(v.keys)] {
+			assert.Empty(t, k, body)
+		}
+	}
 }
