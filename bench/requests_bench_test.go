@@ -13,6 +13,7 @@ import (
 	"github.com/bytedance/sonic/ast"
 
 	"github.com/fieldwall/fieldwall/engine"
+	"github.com/fieldwall/fieldwall/parsers"
 	"github.com/fieldwall/fieldwall/rules"
 )
 
@@ -23,6 +24,9 @@ import (
 //   - impl=coraza-*: a full Coraza transaction, see corazaSetups;
 //   - impl=sonic-preorder: sonic's walk of the body with a visitor that does
 //     nothing, the floor for any parser that visits every value;
+//   - impl=parse-json: fieldwall's JSON parser alone, parsers.ParseJSON
+//     passing every field to a sink that does nothing, which replaced
+//     sonic's walk in the engine;
 //   - impl=sonic-valid: sonic's validation of the body, which visits nothing;
 //   - impl=encoding-json: encoding/json decoding the body into an any;
 //   - impl=url-parsequery: net/url parsing the query string of a GET;
@@ -45,6 +49,7 @@ func BenchmarkRequests(b *testing.B) {
 			}
 			if len(r.Body) > 0 {
 				b.Run("impl=sonic-preorder", func(b *testing.B) { benchSonicPreorder(b, r.Body) })
+				b.Run("impl=parse-json", func(b *testing.B) { benchParseJSON(b, r.Body) })
 				b.Run("impl=sonic-valid", func(b *testing.B) { benchSonicValid(b, r.Body) })
 				b.Run("impl=encoding-json", func(b *testing.B) { benchEncodingJSON(b, r.Body) })
 				b.Run("impl=matcher", func(b *testing.B) { benchMatcher(b, r.Body) })
@@ -111,6 +116,27 @@ func benchSonicPreorder(b *testing.B, body []byte) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = ast.Preorder(text, noopVisitor{}, sonicOptions)
+	}
+}
+
+// discardSink receives fields and keeps none of them.
+type discardSink struct{}
+
+func (discardSink) Field(*parsers.Field) {}
+
+func benchParseJSON(b *testing.B, body []byte) {
+	var doc parsers.Document
+	doc.SetSink(discardSink{})
+	limits := parsers.Limits{MaxDepth: 64, MaxFields: 1 << 20}
+	doc.Reset(limits)
+	if !parsers.ParseJSON(&doc, parsers.LocationBody, nil, body) {
+		b.Fatalf("ParseJSON rejects the body: %v", doc.Anomalies)
+	}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		doc.Reset(limits)
+		parsers.ParseJSON(&doc, parsers.LocationBody, nil, body)
 	}
 }
 

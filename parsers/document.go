@@ -252,9 +252,13 @@ func (d *Document) AddField(loc Location, kind Kind, path Path, value string) bo
 		d.AddAnomaly(AnomalyFieldLimit, loc, path, "more than "+strconv.Itoa(d.limits.MaxFields)+" fields")
 		return false
 	}
+	// The length tests stay here, where the compiler inlines them, and the
+	// rare clipping goes out of line.
 	if kind == KindKey {
-		value = d.clipKey(loc, path, value)
-	} else {
+		if max := d.limits.MaxKeyBytes; max > 0 && len(value) > max {
+			value = d.clipKey(loc, path, value)
+		}
+	} else if max := d.limits.MaxValueBytes; max > 0 && len(value) > max {
 		value = d.clipValue(loc, path, value)
 	}
 	d.fieldCount++
