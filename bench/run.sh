@@ -38,7 +38,7 @@ run() { "./$out/bench.test" -test.run '^$' -test.benchmem "$@"; }
 : >"$out/matchers.txt"
 for round in $(seq "$count"); do
 	echo "== round $round of $count"
-	run -test.bench 'BenchmarkRequests/req=.*/impl=(fieldwall|sonic-preorder|sonic-valid|encoding-json|url-parsequery|matcher)$' \
+	run -test.bench 'BenchmarkRequests/req=.*/impl=(fieldwall|sonic-preorder|parse-json|sonic-valid|encoding-json|url-parsequery|matcher)$' \
 		-test.benchtime 500ms | tee -a "$out/requests.txt"
 	run -test.bench 'BenchmarkRequests/req=(get-query|json-1k|json-10k|graphql-1k|attack-json-1k)/impl=coraza-' \
 		-test.benchtime 2s | tee -a "$out/coraza.txt"
@@ -76,7 +76,7 @@ cat "$out/requests.txt" "$out/coraza.txt" >"$out/all-requests.txt"
 go run ./ratios "$out/all-requests.txt" | tee "$out/ratios.txt"
 if command -v benchstat >/dev/null; then
 	engines='/impl:(fieldwall OR coraza-pl1 OR coraza-pl2 OR coraza-pl1-args1000)'
-	references='/impl:(fieldwall OR sonic-preorder OR sonic-valid OR encoding-json OR url-parsequery OR matcher)'
+	references='/impl:(fieldwall OR sonic-preorder OR parse-json OR sonic-valid OR encoding-json OR url-parsequery OR matcher)'
 	benchstat -col /impl "$out/all-requests.txt" >"$out/benchstat-requests.txt"
 	benchstat -col /impl -filter "$engines .unit:(sec/op OR allocs/op OR B/op)" "$out/all-requests.txt" >"$out/benchstat-engines.txt"
 	benchstat -col /impl -filter "$references .unit:sec/op" "$out/all-requests.txt" >"$out/benchstat-references.txt"
