@@ -16,7 +16,7 @@ var (
 )
 
 // walkJSON reads the JSON document in b and passes its keys, values and
-// containers to v in document order. It returns nil when b holds exactly one
+// containers to v in document order. It returns nil when b contains exactly one
 // JSON value (RFC 8259) with white space around it, errStop when v stopped
 // the walk at a limit, and otherwise errSyntax or errTrailing with the
 // offset of the byte at fault.
@@ -232,6 +232,22 @@ func stringStops(x uint64) uint64 {
 	return ((quote-lowBits)&^quote | (backslash-lowBits)&^backslash) & highBits
 }
 
+// nextStop returns the offset of the first quote or backslash at or after
+// j, or len(b).
+func nextStop(b []byte, j int) int {
+	for ; len(b)-j >= 8; j += 8 {
+		if m := stringStops(binary.LittleEndian.Uint64(b[j:])); m != 0 {
+			return j + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; j < len(b); j++ {
+		if c := b[j]; c == '"' || c == '\\' {
+			return j
+		}
+	}
+	return j
+}
+
 // scanString reads the JSON string that starts with the quote at b[i]. It
 // returns the string and the offset after its closing quote. A string
 // without escapes is a substring of b. A string with escapes is decoded into
@@ -244,6 +260,8 @@ func stringStops(x uint64) uint64 {
 // field of its object rather than as a raw body. ParseJSON reports a NUL
 // byte as an anomaly.
 func (v *jsonVisitor) scanString(b []byte, i int) (string, int, error) {
+	// The loops of nextStop are repeated here, where they cost no call,
+	// because most strings are short and have no escapes.
 	start := i + 1
 	j := start
 	for ; len(b)-j >= 8; j += 8 {
@@ -271,13 +289,13 @@ func (v *jsonVisitor) unescape(b []byte, start, j int) (string, int, error) {
 	out := append(v.scratch[:0], b[start:j]...)
 	defer func() { v.scratch = out[:0] }()
 	for j < len(b) {
-		c := b[j]
-		switch {
-		case c == '"':
+		if b[j] == '"' {
 			return string(out), j + 1, nil
-		case c != '\\':
-			out = append(out, c)
-			j++
+		}
+		if b[j] != '\\' {
+			k := nextStop(b, j)
+			out = append(out, b[j:k]...)
+			j = k
 			continue
 		}
 		if j+1 >= len(b) {
