@@ -172,12 +172,21 @@ func (v *jsonVisitor) reset(doc *Document, loc Location, prefix Path) {
 
 // release drops the visitor's references to the body and the document,
 // which is pooled: the path and the key stack hold substrings of the body.
+// It also drops a decoding buffer that one long escaped string grew.
 func (v *jsonVisitor) release() {
 	clear(v.path[:cap(v.path)])
 	clear(v.keys[:cap(v.keys)])
 	clear(v.frames[:cap(v.frames)])
 	v.doc = nil
+	if cap(v.scratch) > maxScratchBytes {
+		v.scratch = nil
+	}
 }
+
+// maxScratchBytes bounds the decoding buffer kept between parses. Escaped
+// strings in API traffic are far shorter, and a longer one costs a new
+// buffer, not a wrong result.
+const maxScratchBytes = 64 << 10
 
 // jsonVisitor receives the tokens of walkJSON and turns them into fields.
 type jsonVisitor struct {

@@ -436,3 +436,16 @@ func TestParseJSONKeepsNoBodyReference(t *testing.T) {
 		}
 	}
 }
+
+// A long escaped string grows the decoding buffer, which must not stay with
+// the pooled document.
+func TestParseJSONDropsLargeScratch(t *testing.T) {
+	long := strings.Repeat(`\n`, maxScratchBytes+1)
+	var d Document
+	require.True(t, ParseJSON(&d, LocationBody, nil, []byte(`{"a":"`+long+`"}`)))
+	assert.Equal(t, strings.Repeat("\n", maxScratchBytes+1), d.Fields[1].Value)
+	assert.LessOrEqual(t, cap(d.json.scratch), maxScratchBytes)
+
+	require.True(t, ParseJSON(&d, LocationBody, nil, []byte(`{"a":"x\ty"}`)))
+	assert.Positive(t, cap(d.json.scratch), "a short escaped string keeps its buffer")
+}
