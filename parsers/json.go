@@ -183,9 +183,9 @@ func (v *jsonVisitor) release() {
 	}
 }
 
-// maxScratchBytes bounds the decoding buffer kept between parses. Escaped
-// strings in API traffic are far shorter, and a longer one costs a new
-// buffer, not a wrong result.
+// maxScratchBytes bounds the decoding buffer kept between parses. It is an
+// estimate: most escaped strings in API traffic should be far shorter, and
+// a longer one costs a new buffer, not a wrong result.
 const maxScratchBytes = 64 << 10
 
 // jsonVisitor receives the tokens of walkJSON and turns them into fields.
