@@ -52,8 +52,8 @@ func ParseJSON(doc *Document, loc Location, prefix Path, body []byte) bool {
 	if err != errStop {
 		diagnoseJSON(doc, loc, prefix, text, pos, err == errTrailing)
 	}
-	// A limit stopped the walk, and the visitor recorded it, or the body is
-	// not JSON. The whole body is scanned raw so that nothing goes
+	// Either a limit stopped the walk, which the visitor recorded, or the
+	// body is not JSON. The whole body is scanned raw so that nothing goes
 	// uninspected.
 	doc.AddField(loc, KindRaw, prefix, text)
 	return false
@@ -164,9 +164,8 @@ func (v *jsonVisitor) reset(doc *Document, loc Location, prefix Path) {
 	v.loc = loc
 	v.path = append(v.path[:0], prefix...)
 	v.base = len(prefix)
-	clear(v.frames)
+	// release has already cleared the stacks' memory.
 	v.frames = v.frames[:0]
-	clear(v.keys)
 	v.keys = v.keys[:0]
 }
 

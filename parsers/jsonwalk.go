@@ -58,30 +58,15 @@ func walkJSON(b []byte, v *jsonVisitor) (int, error) {
 				return i, err
 			}
 			i = next
-		case 't':
-			if !hasLiteral(b, i, "true") {
+		case 't', 'f', 'n':
+			lit, kind := jsonLiteral(c)
+			if !hasLiteral(b, i, lit) {
 				return i, errSyntax
 			}
-			if err := v.scalar(KindBool, "true"); err != nil {
+			if err := v.scalar(kind, lit); err != nil {
 				return i, err
 			}
-			i += len("true")
-		case 'f':
-			if !hasLiteral(b, i, "false") {
-				return i, errSyntax
-			}
-			if err := v.scalar(KindBool, "false"); err != nil {
-				return i, err
-			}
-			i += len("false")
-		case 'n':
-			if !hasLiteral(b, i, "null") {
-				return i, errSyntax
-			}
-			if err := v.scalar(KindNull, "null"); err != nil {
-				return i, err
-			}
-			i += len("null")
+			i += len(lit)
 		default:
 			end := scanJSONNumber(b, i)
 			if end < 0 {
@@ -93,7 +78,8 @@ func walkJSON(b []byte, v *jsonVisitor) (int, error) {
 			i = end
 		}
 
-		// A value ended at i: close containers until one goes on.
+		// A value ends at i. Close containers until one continues after a
+		// comma.
 		for {
 			if len(v.frames) == 0 {
 				if i = skipJSONSpace(b, i); i < len(b) {
@@ -167,6 +153,18 @@ func skipJSONSpace(b []byte, i int) int {
 		}
 	}
 	return i
+}
+
+// jsonLiteral returns the JSON literal that starts with c, which is 't', 'f'
+// or 'n', and the kind of its field.
+func jsonLiteral(c byte) (string, Kind) {
+	switch c {
+	case 't':
+		return "true", KindBool
+	case 'f':
+		return "false", KindBool
+	}
+	return "null", KindNull
 }
 
 func hasLiteral(b []byte, i int, lit string) bool {
